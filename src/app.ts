@@ -1,0 +1,70 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Store } from './store.js';
+import { authenticate } from './auth/authenticate.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
+import { validatorCompiler } from './http/validation.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { UserRead } from './modules/users/users.schemas.js';
+import { UsersService } from './modules/users/users.service.js';
+import { usersRoutes } from './modules/users/users.routes.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  /** Pino options, or false for no logs (tests). */
+  logger?: boolean | object;
+}
+
+/** Builds the HTTP application: plugins, error handling, routes. It does not listen. */
+export async function buildApp({ config, store, clock, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addSchema(DomainErrorSchema);
+  app.addSchema(ValidationErrorSchema);
+  app.addSchema(UserRead);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Roster',
+        version: '0.1.0',
+        description: 'User-account directory service: users, organizations, workspaces and service accounts.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const throttle = new LoginThrottle(config.loginThrottle, () => clock().getTime());
+  const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds);
+  const users = new UsersService(store, clock);
+  const requireAuth = authenticate(auth);
+
+  await app.register(healthRoutes, { store });
+  await app.register(authRoutes, { auth, authenticate: requireAuth });
+  await app.register(usersRoutes, { users, authenticate: requireAuth });
+  return app;
+}

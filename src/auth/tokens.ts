@@ -1,0 +1,17 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Access tokens are 256 random bits; only their SHA-256 is stored. */
+export const ACCESS_TOKEN_PREFIX = 'rst_';
+
+export function newAccessToken(): string {
+  return ACCESS_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** A strong random password for the internal account when none is configured. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}

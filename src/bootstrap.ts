@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { asUniqueViolation } from './db/dialect.js';
+import { hashPassword } from './auth/passwords.js';
+import { generatePassword } from './auth/tokens.js';
+import type { Store } from './store.js';
+
+export interface BootstrapResult {
+  secretKey: string;
+  /** Set only when this start created the internal account with a generated password. */
+  generatedAdminPassword?: string;
+  /** Set when ROSTER_ADMIN_USERNAME differs from the existing internal account. */
+  adminUsernameMismatch?: string;
+}
+
+/**
+ * First-start work (API.md 3.1): the secret key (from the environment, or
+ * generated once and kept in the database) and the internal account. Safe
+ * to run on several instances at once: the first writer wins.
+ */
+export async function bootstrap(store: Store, config: Config, clock: Clock): Promise<BootstrapResult> {
+  const secretKey =
+    config.secretKey ?? (await store.repos.settings.getOrInsert('secret_key', randomBytes(32).toString('base64url')));
+
+  const existing = await store.repos.users.findInternal();
+  if (existing) {
+    return existing.username === config.adminUsername
+      ? { secretKey }
+      : { secretKey, adminUsernameMismatch: existing.username };
+  }
+  const password = config.adminPassword ?? generatePassword();
+  const now = clock().toISOString();
+  try {
+    await store.repos.users.insert(
+      uuidv7(),
+      {
+        username: config.adminUsername,
+        password_hash: await hashPassword(password),
+        is_superuser: true,
+        is_internal: true,
+        is_onboarded: true,
+      },
+      now,
+    );
+  } catch (error) {
+    if (asUniqueViolation(error)) return { secretKey }; // another instance bootstrapped first
+    throw error;
+  }
+  return config.adminPassword === undefined ? { secretKey, generatedAdminPassword: password } : { secretKey };
+}

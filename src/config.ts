@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+
+/** Roster's settings, parsed and validated once from the environment (API.md section 6). */
+export interface Config {
+  databaseUrl: string;
+  host: string;
+  port: number;
+  /** Unset means: generate one and keep it in the database. */
+  secretKey: string | undefined;
+  tokenTtlSeconds: number;
+  adminUsername: string;
+  /** Unset means: generate one at bootstrap and print it once. */
+  adminPassword: string | undefined;
+  logLevel: string;
+  bodyLimitBytes: number;
+  databasePoolSize: number;
+  trustProxy: boolean;
+  loginThrottle: {
+    maxFailuresPerUsername: number;
+    maxFailuresPerAddress: number;
+    windowSeconds: number;
+  };
+}
+
+/** A bad setting: the message names the variable and what is wrong, on one line. */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const USERNAME_PATTERN = /^[a-zA-Z0-9_\-@.]+$/;
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got '${raw}')`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false (got '${raw}')`);
+}
+
+function databaseUrl(env: Env): string {
+  const raw = read(env, 'ROSTER_DATABASE_URL') ?? 'sqlite:./data/roster.db';
+  if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
+  if (/^postgres(ql)?:\/\/.+/.test(raw)) return raw;
+  throw new ConfigError(
+    `ROSTER_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database (got '${raw.replace(/:[^:@/]*@/, ':***@')}')`,
+  );
+}
+
+/** Parses the environment; throws `ConfigError` on the first bad setting. */
+export function loadConfig(env: Env = process.env): Config {
+  const secretKey = read(env, 'ROSTER_SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < 32) {
+    throw new ConfigError('ROSTER_SECRET_KEY must be at least 32 characters long');
+  }
+  const adminUsername = read(env, 'ROSTER_ADMIN_USERNAME') ?? 'admin';
+  if (!USERNAME_PATTERN.test(adminUsername) || adminUsername.length > 255) {
+    throw new ConfigError(`ROSTER_ADMIN_USERNAME must match ${USERNAME_PATTERN.source} and be at most 255 characters`);
+  }
+  const adminPassword = read(env, 'ROSTER_ADMIN_PASSWORD');
+  if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 1024)) {
+    throw new ConfigError('ROSTER_ADMIN_PASSWORD must be 8 to 1024 characters long');
+  }
+  const logLevel = read(env, 'ROSTER_LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`ROSTER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${logLevel}')`);
+  }
+  return {
+    databaseUrl: databaseUrl(env),
+    host: read(env, 'ROSTER_HOST') ?? '127.0.0.1',
+    port: integer(env, 'ROSTER_PORT', 8080, 0, 65535),
+    secretKey,
+    tokenTtlSeconds: integer(env, 'ROSTER_TOKEN_TTL', 3600, 60, 31_536_000),
+    adminUsername,
+    adminPassword,
+    logLevel,
+    bodyLimitBytes: integer(env, 'ROSTER_BODY_LIMIT', 65_536, 1024, 10_485_760),
+    databasePoolSize: integer(env, 'ROSTER_DATABASE_POOL_SIZE', 10, 1, 1000),
+    trustProxy: boolean(env, 'ROSTER_TRUST_PROXY', false),
+    loginThrottle: {
+      maxFailuresPerUsername: integer(env, 'ROSTER_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
+      maxFailuresPerAddress: integer(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),
+      windowSeconds: integer(env, 'ROSTER_LOGIN_WINDOW', 900, 1, 86_400),
+    },
+  };
+}
+
+/** Reads `./.env` into `process.env` when present; real environment variables win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

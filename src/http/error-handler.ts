@@ -1,0 +1,59 @@
+/**
+ * The one place where errors become HTTP answers: domain errors map to their
+ * status and `{"detail": [name, message]}`; validation failures become the
+ * pydantic-style 422; anything else is a logged 500 that reveals nothing.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorObject } from 'ajv';
+import { AuthorizationException, DomainError, TooManyRequests } from '../domain/errors.js';
+import { toValidationIssues, type ValidationIssue } from './validation.js';
+
+function domainError(reply: FastifyReply, status: number, name: string, message: string) {
+  return reply.code(status).send({ detail: [name, message] });
+}
+
+function validationError(reply: FastifyReply, issues: ValidationIssue[]) {
+  return reply.code(422).send({ detail: issues });
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof DomainError) {
+    if (error instanceof AuthorizationException) reply.header('WWW-Authenticate', 'Bearer');
+    if (error instanceof TooManyRequests) reply.header('Retry-After', String(error.retryAfterSeconds));
+    return domainError(reply, error.status, error.errorName, error.message);
+  }
+
+  if (error.validation) {
+    const context = error.validationContext ?? 'body';
+    const data = (request as unknown as Record<string, unknown>)[context];
+    const issues = toValidationIssues(error.validation as ErrorObject[], context, data);
+    return validationError(reply, issues);
+  }
+
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return validationError(reply, [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return domainError(reply, 413, 'PayloadTooLarge', 'the request body is over the size limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return domainError(
+        reply,
+        415,
+        'UnsupportedMediaType',
+        'send application/json (or application/x-www-form-urlencoded to /api/v1/auth/login)',
+      );
+  }
+
+  // Fastify's own client errors (bad content length, malformed URL, ...) keep their status.
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return domainError(reply, error.statusCode, 'ValueError', 'the request could not be processed');
+  }
+
+  request.log.error({ err: error }, 'unexpected error');
+  return domainError(reply, 500, 'RuntimeError', `an unexpected error occurred (request id ${request.id})`);
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return domainError(reply, 404, 'KeyError', `no route for ${request.method} ${request.url.split('?')[0]}`);
+}

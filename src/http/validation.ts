@@ -1,0 +1,211 @@
+/**
+ * Request validation: two Ajv instances (query strings and path parameters
+ * are coerced from text; JSON bodies are not), and the translation of Ajv's
+ * errors into the contract's pydantic-style 422 detail.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** Keyword for the largest serialized size of a JSON value (metadata is capped at 16 KiB). */
+export const MAX_JSON_BYTES = 'x-max-json-bytes';
+
+function newAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  });
+  addFormats(ajv);
+  ajv.addKeyword({
+    keyword: MAX_JSON_BYTES,
+    type: 'object',
+    schemaType: 'number',
+    validate: function maxJsonBytes(limit: number, data: unknown) {
+      return Buffer.byteLength(JSON.stringify(data), 'utf8') <= limit;
+    },
+    errors: false,
+  });
+  return ajv;
+}
+
+const forText = newAjv(true);
+const forBody = newAjv(false);
+
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? forBody : forText;
+  return ajv.compile(schema);
+};
+
+export interface ValidationIssue {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input?: unknown;
+}
+
+const LOC_ROOT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+/** Fields whose values are never echoed back in an error. */
+const SECRET_FIELDS = new Set(['password', 'current_password', 'client_secret']);
+
+/** Turns Ajv errors into the contract's 422 detail, one entry per failing field. */
+export function toValidationIssues(errors: ErrorObject[], context: string, data: unknown): ValidationIssue[] {
+  const root = LOC_ROOT[context] ?? context;
+  const issues: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    const issue = toIssue(error, root, data);
+    if (!issue) continue;
+    const key = JSON.stringify(issue.loc) + issue.type;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  return issues;
+}
+
+function toIssue(error: ErrorObject, root: string, data: unknown): ValidationIssue | undefined {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  const loc: (string | number)[] = [root, ...path];
+  const params = error.params as Record<string, unknown>;
+  const input = valueAt(data, path);
+  const text = root !== 'body';
+
+  switch (error.keyword) {
+    case 'required':
+      return { type: 'missing', loc: [...loc, String(params.missingProperty)], msg: 'Field required' };
+    case 'additionalProperties': {
+      const field = String(params.additionalProperty);
+      return withInput(
+        { type: 'extra_forbidden', loc: [...loc, field], msg: 'Extra inputs are not permitted' },
+        field,
+        valueAt(data, [...path, field]),
+      );
+    }
+    case 'pattern':
+      return withInput(
+        { type: 'string_pattern_mismatch', loc, msg: `String should match pattern '${String(params.pattern)}'` },
+        path,
+        input,
+      );
+    case 'maxLength':
+      return withInput(
+        { type: 'string_too_long', loc, msg: `String should have at most ${plural(params.limit, 'character')}` },
+        path,
+        input,
+      );
+    case 'minLength':
+      return withInput(
+        { type: 'string_too_short', loc, msg: `String should have at least ${plural(params.limit, 'character')}` },
+        path,
+        input,
+      );
+    case 'minimum':
+      return withInput(
+        { type: 'greater_than_equal', loc, msg: `Input should be greater than or equal to ${String(params.limit)}` },
+        path,
+        input,
+      );
+    case 'maximum':
+      return withInput(
+        { type: 'less_than_equal', loc, msg: `Input should be less than or equal to ${String(params.limit)}` },
+        path,
+        input,
+      );
+    case 'enum':
+      return withInput(
+        {
+          type: 'enum',
+          loc,
+          msg: `Input should be ${(params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ')}`,
+        },
+        path,
+        input,
+      );
+    case 'format':
+      return withInput(formatIssue(String(params.format), loc), path, input);
+    case 'type':
+      return withInput(typeIssue(String(params.type), loc, text), path, input);
+    case MAX_JSON_BYTES:
+      return { type: 'value_error', loc, msg: 'Value error, serialized size must be at most 16384 bytes' };
+    case 'minItems':
+    case 'maxItems':
+      return withInput(
+        { type: 'value_error', loc, msg: `Value error, ${error.message ?? 'wrong number of items'}` },
+        path,
+        input,
+      );
+    case 'anyOf':
+    case 'oneOf':
+    case 'if':
+      return undefined; // the branch errors already say what is wrong
+    default:
+      return withInput({ type: 'value_error', loc, msg: `Value error, ${error.message ?? 'invalid value'}` }, path, input);
+  }
+}
+
+function formatIssue(format: string, loc: (string | number)[]): ValidationIssue {
+  switch (format) {
+    case 'uuid':
+      return { type: 'uuid_parsing', loc, msg: 'Input should be a valid UUID' };
+    case 'email':
+      return { type: 'value_error', loc, msg: 'value is not a valid email address' };
+    case 'uri':
+      return { type: 'url_parsing', loc, msg: 'Input should be a valid URL' };
+    case 'date-time':
+      return { type: 'datetime_parsing', loc, msg: 'Input should be a valid datetime' };
+    default:
+      return { type: 'value_error', loc, msg: `Input should be a valid ${format}` };
+  }
+}
+
+function typeIssue(expected: string, loc: (string | number)[], fromText: boolean): ValidationIssue {
+  const first = expected.split(',')[0];
+  switch (first) {
+    case 'string':
+      return { type: 'string_type', loc, msg: 'Input should be a valid string' };
+    case 'integer':
+    case 'number':
+      return fromText
+        ? { type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer' }
+        : { type: 'int_type', loc, msg: 'Input should be a valid integer' };
+    case 'boolean':
+      return fromText
+        ? { type: 'bool_parsing', loc, msg: 'Input should be a valid boolean, unable to interpret input' }
+        : { type: 'bool_type', loc, msg: 'Input should be a valid boolean' };
+    case 'object':
+      return { type: loc.length === 1 ? 'model_attributes_type' : 'dict_type', loc, msg: 'Input should be a valid dictionary' };
+    case 'array':
+      return { type: 'list_type', loc, msg: 'Input should be a valid list' };
+    default:
+      return { type: `${first}_type`, loc, msg: `Input should be a valid ${first}` };
+  }
+}
+
+function plural(n: unknown, word: string): string {
+  return `${String(n)} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  let value = data;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** Adds the offending input unless the field holds a secret. */
+function withInput(issue: ValidationIssue, path: (string | number)[] | string, input: unknown): ValidationIssue {
+  const field = typeof path === 'string' ? path : path[path.length - 1];
+  if (input === undefined || (typeof field === 'string' && SECRET_FIELDS.has(field))) return issue;
+  return { ...issue, input };
+}

@@ -1,0 +1,56 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import formbody from '@fastify/formbody';
+import type { onRequestHookHandler } from 'fastify';
+import { errorResponses } from '../../http/schemas.js';
+import type { AuthService } from './auth.service.js';
+import { AccessTokenSchema, LoginBody } from './auth.schemas.js';
+
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  authenticate: onRequestHookHandler;
+}
+
+const tags = ['auth'];
+
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authenticate }) => {
+  // The OAuth2 password form; registered here so that only these routes accept form bodies.
+  await app.register(formbody);
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      schema: {
+        operationId: 'login',
+        summary: 'Log in',
+        description:
+          'Username (or email) and password, as JSON or as an OAuth2 password form (application/x-www-form-urlencoded). Every failure answers the same 401. Failed logins are rate limited per username and per client address (429 with Retry-After).',
+        tags,
+        body: LoginBody,
+        response: { 200: AccessTokenSchema, ...errorResponses(401, 413, 429) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return auth.login(request.body.username, request.body.password, request.ip);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'logout',
+        summary: 'Log out',
+        description: 'Revokes the access token the request is made with.',
+        tags,
+        security: [{ bearer: [] }],
+        response: { 204: Type.Null({ description: 'Revoked' }), ...errorResponses(401) },
+      },
+    },
+    async (request, reply) => {
+      await auth.logout(request.principal);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,24 @@
+import { Type } from 'typebox';
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 320, description: 'Username or email (omit to log in with an API key).' }),
+    ),
+    password: Type.String({ minLength: 1, maxLength: 1024, description: 'The password (or an API key).' }),
+    grant_type: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
+    scope: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
+    client_id: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
+    client_secret: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
+  },
+  { additionalProperties: false, title: 'LoginRequest' },
+);
+
+export const AccessTokenSchema = Type.Object(
+  {
+    access_token: Type.String(),
+    token_type: Type.Literal('bearer'),
+    expires_in: Type.Integer({ description: 'Seconds until the token expires.' }),
+  },
+  { title: 'AccessToken' },
+);

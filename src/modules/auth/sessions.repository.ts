@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { toRecord, type UserRecord, type UserRow } from '../users/users.repository.js';
+
+export interface SessionValues {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created: string;
+  expires: string;
+}
+
+export class SessionsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(values: SessionValues): Promise<void> {
+    await this.db.insertInto('sessions').values(values).execute();
+  }
+
+  /** The live session a token hash names, with its account; undefined when expired or unknown. */
+  async findLive(tokenHash: string, now: string): Promise<{ sessionId: string; user: UserRecord } | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select('sessions.id as session_id')
+      .where('sessions.token_hash', '=', tokenHash)
+      .where('sessions.expires', '>', now)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { session_id, ...user } = row;
+    return { sessionId: session_id, user: toRecord(user as UserRow) };
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  /** Revokes every session of a user, except `keepId` when given. */
+  async deleteForUser(userId: string, keepId?: string): Promise<number> {
+    let query = this.db.deleteFrom('sessions').where('user_id', '=', userId);
+    if (keepId !== undefined) query = query.where('id', '!=', keepId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async deleteExpired(now: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('expires', '<=', now).execute();
+  }
+}

@@ -1,0 +1,182 @@
+import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely';
+import type { Database, UsersTable } from '../../db/schema.js';
+import { readBool, readJson, readTimestamp } from '../../db/values.js';
+
+/** A user as the rest of Roster sees it: engine-neutral values. */
+export interface UserRecord {
+  id: string;
+  username: string;
+  email: string | null;
+  name: string | null;
+  avatar_url: string | null;
+  company: string | null;
+  job_title: string | null;
+  metadata: Record<string, unknown>;
+  password_hash: string | null;
+  oauth_provider: string | null;
+  oauth_id: string | null;
+  is_active: boolean;
+  is_superuser: boolean;
+  is_service_account: boolean;
+  is_internal: boolean;
+  is_onboarded: boolean;
+  organization_id: string | null;
+  version: number;
+  created: string;
+  updated: string;
+}
+
+/** Which accounts a query may return. Decided by `auth/access.ts`. */
+export type UserScope = { kind: 'all' } | { kind: 'visible-to'; userId: string };
+
+export interface UserFilters {
+  user_id?: string;
+  username?: string;
+  email?: string;
+  oauth_provider?: string;
+  oauth_id?: string;
+  is_active?: boolean;
+  is_superuser?: boolean;
+  is_service_account?: boolean;
+}
+
+/** The columns a create or update writes; lower-cased keys are derived here. */
+export type UserValues = Partial<Omit<UserRecord, 'id' | 'created' | 'version'>>;
+
+export class UsersRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async findById(id: string, scope: UserScope = { kind: 'all' }): Promise<UserRecord | undefined> {
+    const row = await this.scoped(scope).selectAll('users').where('users.id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Finds the account a login names: its username or its email, case-insensitively. */
+  async findByLogin(identifier: string): Promise<UserRecord | undefined> {
+    const key = identifier.toLowerCase();
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('username_lower', '=', key), eb('email_lower', '=', key)]))
+      // a username that looks like another account's email: the username wins
+      .orderBy((eb) => eb.case().when('username_lower', '=', key).then(0).else(1).end())
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findInternal(): Promise<UserRecord | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('is_internal', '=', true).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async list(scope: UserScope, filters: UserFilters, offset: number, limit: number): Promise<UserRecord[]> {
+    let query = this.scoped(scope).selectAll('users');
+    query = applyFilters(query, filters);
+    const rows = await query.orderBy('users.created').orderBy('users.id').offset(offset).limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
+  async insert(id: string, values: UserValues & Pick<UserRecord, 'username'>, now: string): Promise<UserRecord> {
+    const row: Insertable<UsersTable> = {
+      id,
+      ...toColumns(values),
+      username: values.username,
+      username_lower: values.username.toLowerCase(),
+      metadata: JSON.stringify(values.metadata ?? {}),
+      is_active: values.is_active ?? true,
+      is_superuser: values.is_superuser ?? false,
+      is_service_account: values.is_service_account ?? false,
+      is_internal: values.is_internal ?? false,
+      is_onboarded: values.is_onboarded ?? false,
+      version: 1,
+      created: now,
+      updated: now,
+    };
+    await this.db.insertInto('users').values(row).execute();
+    return (await this.findById(id))!;
+  }
+
+  /**
+   * Writes `values` if the row is still at `version` (compare-and-set).
+   * Returns false when another write got there first.
+   */
+  async update(id: string, version: number, values: UserValues, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ ...toColumns(values), version: version + 1, updated: now })
+      .where('id', '=', id)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** The users table narrowed to what `scope` may see. */
+  private scoped(scope: UserScope) {
+    const query = this.db.selectFrom('users');
+    if (scope.kind === 'all') return query;
+    return query.where('users.id', '=', scope.userId);
+  }
+}
+
+function applyFilters<O>(
+  query: SelectQueryBuilder<Database, 'users', O>,
+  filters: UserFilters,
+): SelectQueryBuilder<Database, 'users', O> {
+  if (filters.user_id !== undefined) query = query.where('users.id', '=', filters.user_id);
+  if (filters.username !== undefined) query = query.where('users.username_lower', '=', filters.username.toLowerCase());
+  if (filters.email !== undefined) query = query.where('users.email_lower', '=', filters.email.toLowerCase());
+  if (filters.oauth_provider !== undefined) query = query.where('users.oauth_provider', '=', filters.oauth_provider);
+  if (filters.oauth_id !== undefined) query = query.where('users.oauth_id', '=', filters.oauth_id);
+  if (filters.is_active !== undefined) query = query.where('users.is_active', '=', filters.is_active);
+  if (filters.is_superuser !== undefined) query = query.where('users.is_superuser', '=', filters.is_superuser);
+  if (filters.is_service_account !== undefined) {
+    query = query.where('users.is_service_account', '=', filters.is_service_account);
+  }
+  return query;
+}
+
+function toColumns(values: UserValues): Updateable<UsersTable> {
+  const columns: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    if (key === 'metadata') columns.metadata = JSON.stringify(value);
+    else columns[key] = value;
+  }
+  if (typeof values.username === 'string') columns.username_lower = values.username.toLowerCase();
+  if (values.email !== undefined) columns.email_lower = values.email === null ? null : values.email.toLowerCase();
+  return columns as Updateable<UsersTable>;
+}
+
+export type UserRow = { [K in keyof UsersTable]: unknown };
+
+/** Maps a `users` row (either engine) to a `UserRecord`. */
+export function toRecord(row: UserRow): UserRecord {
+  const r = row as Record<keyof UsersTable, never>;
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    name: r.name,
+    avatar_url: r.avatar_url,
+    company: r.company,
+    job_title: r.job_title,
+    metadata: readJson(r.metadata),
+    password_hash: r.password_hash,
+    oauth_provider: r.oauth_provider,
+    oauth_id: r.oauth_id,
+    is_active: readBool(r.is_active),
+    is_superuser: readBool(r.is_superuser),
+    is_service_account: readBool(r.is_service_account),
+    is_internal: readBool(r.is_internal),
+    is_onboarded: readBool(r.is_onboarded),
+    organization_id: r.organization_id,
+    version: Number(r.version),
+    created: readTimestamp(r.created),
+    updated: readTimestamp(r.updated),
+  };
+}

@@ -1,0 +1,168 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { onRequestHookHandler } from 'fastify';
+import { errorResponses } from '../../http/schemas.js';
+import { etag, parseIfMatch } from '../../http/etag.js';
+import { toUserRead } from './users.mapper.js';
+import type { UsersService } from './users.service.js';
+import { IfMatchHeaders, UserCreate, UserIdParams, UserListQuery, UserUpdate, type UserRead } from './users.schemas.js';
+
+export interface UsersRoutesOptions {
+  users: UsersService;
+  authenticate: onRequestHookHandler;
+}
+
+const tags = ['users'];
+const security = [{ bearer: [] }];
+const UserReadRef = Type.Unsafe<UserRead>(Type.Ref('UserRead'));
+
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users, authenticate }) => {
+  app.get(
+    '/api/v1/users',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'listUsers',
+        summary: 'List users',
+        description:
+          'Lists the accounts the caller may see, filtered (all filters combine with AND), in creation order.',
+        tags,
+        security,
+        querystring: UserListQuery,
+        response: { 200: Type.Array(UserReadRef), ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const { offset, limit, ...filters } = request.query;
+      const found = await users.list(request.principal, { filters, offset, limit });
+      return found.map(toUserRead);
+    },
+  );
+
+  app.post(
+    '/api/v1/users',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'createUser',
+        summary: 'Create a local account',
+        description: 'Superusers only.',
+        tags,
+        security,
+        body: UserCreate,
+        response: { 201: UserReadRef, ...errorResponses(401, 403, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const user = await users.create(request.principal, request.body);
+      reply.code(201).header('location', `/api/v1/users/${user.id}`).header('etag', etag(user.version));
+      return toUserRead(user);
+    },
+  );
+
+  app.get(
+    '/api/v1/users/me',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'getCurrentUser',
+        summary: "Get the caller's own account",
+        tags,
+        security,
+        response: { 200: UserReadRef, ...errorResponses(401) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('etag', etag(request.principal.user.version));
+      return toUserRead(request.principal.user);
+    },
+  );
+
+  app.patch(
+    '/api/v1/users/me',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'updateCurrentUser',
+        summary: "Update the caller's own account",
+        tags,
+        security,
+        headers: IfMatchHeaders,
+        body: UserUpdate,
+        response: { 200: UserReadRef, ...errorResponses(400, 401, 403, 409, 412, 413) },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const user = await users.update(request.principal, request.principal.user.id, request.body, ifMatch);
+      reply.header('etag', etag(user.version));
+      return toUserRead(user);
+    },
+  );
+
+  app.get(
+    '/api/v1/users/:user_id',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'getUser',
+        summary: 'Get a user',
+        description: 'Answers 404 when the user does not exist or the caller may not see it. Sends an ETag.',
+        tags,
+        security,
+        params: UserIdParams,
+        response: { 200: UserReadRef, ...errorResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const user = await users.get(request.principal, request.params.user_id);
+      reply.header('etag', etag(user.version));
+      return toUserRead(user);
+    },
+  );
+
+  app.patch(
+    '/api/v1/users/:user_id',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'updateUser',
+        summary: 'Update a user',
+        description:
+          'All or nothing. 403 when the operation is not allowed or the user does not exist. Honours If-Match (412 on mismatch).',
+        tags,
+        security,
+        params: UserIdParams,
+        headers: IfMatchHeaders,
+        body: UserUpdate,
+        response: { 200: UserReadRef, ...errorResponses(400, 401, 403, 409, 412, 413) },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = parseIfMatch(request.headers['if-match']);
+      const user = await users.update(request.principal, request.params.user_id, request.body, ifMatch);
+      reply.header('etag', etag(user.version));
+      return toUserRead(user);
+    },
+  );
+
+  app.delete(
+    '/api/v1/users/:user_id',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'deleteUser',
+        summary: 'Delete a user',
+        description:
+          'A superuser, the user itself (or an admin of a service account\'s organization). Removes the account with its sessions in one transaction.',
+        tags,
+        security,
+        params: UserIdParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await users.delete(request.principal, request.params.user_id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,154 @@
+import { Type, type Static } from 'typebox';
+import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { MAX_JSON_BYTES } from '../../http/validation.js';
+
+export const USERNAME_PATTERN = '^[a-zA-Z0-9_\\-@.]+$';
+
+const Name = Type.String({ maxLength: 255, description: 'The name of the user.' });
+const AvatarUrl = Type.String({
+  format: 'uri',
+  pattern: '^[hH][tT][tT][pP][sS]?://',
+  maxLength: 2048,
+  description: 'The avatar URL of the user (http or https).',
+});
+const Company = Type.String({ maxLength: 255, description: 'The company of the user.' });
+const JobTitle = Type.String({ maxLength: 255, description: 'The job title of the user.' });
+const Metadata = Type.Unsafe<Record<string, unknown>>(
+  Type.Object(
+    {},
+    {
+    additionalProperties: true,
+    [MAX_JSON_BYTES]: 16_384,
+      description: 'Additional metadata associated with the user (at most 16 KiB serialized).',
+    },
+  ),
+);
+const USERNAME_DESCRIPTION =
+  'The unique username for the account (case-insensitively unique). For OAuth2 user accounts, this is the same as the email address.';
+const EMAIL_DESCRIPTION =
+  'The email address associated with the account (case-insensitively unique). For OAuth2 user accounts, this is the unique identifier for the user and is also used as the username.';
+const Username = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  pattern: USERNAME_PATTERN,
+  description: USERNAME_DESCRIPTION,
+});
+const Email = Type.String({
+  format: 'email',
+  maxLength: 320,
+  description: EMAIL_DESCRIPTION,
+});
+const Password = Type.String({ minLength: 8, maxLength: 1024, description: 'A password of 8 to 1024 characters.' });
+
+export const UserRead = Type.Object(
+  {
+    id: Uuid,
+    name: Nullable(Name),
+    avatar_url: Nullable(Type.String({ description: 'The avatar URL of the user.' })),
+    company: Nullable(Company),
+    job_title: Nullable(JobTitle),
+    metadata: Metadata,
+    username: Type.String({ description: USERNAME_DESCRIPTION }),
+    email: Nullable(Type.String({ description: EMAIL_DESCRIPTION })),
+    oauth_provider: Nullable(Type.String({ description: 'The external OAuth2 provider that the user is associated with.' })),
+    oauth_id: Nullable(Type.String({ description: 'The external OAuth2 ID of the user.' })),
+    is_active: Type.Boolean({ description: 'Whether the account is active.' }),
+    is_superuser: Type.Boolean({ description: 'Whether the account is a superuser.' }),
+    is_service_account: Type.Boolean({ description: 'Whether the account is a service account.' }),
+    organization_id: Nullable(
+      Type.String({
+        format: 'uuid',
+        description: 'The ID of the organization that the service account belongs to. Only set for service accounts.',
+      }),
+    ),
+    is_onboarded: Type.Boolean({ description: 'Whether the user has completed onboarding.' }),
+    created: Timestamp,
+    updated: Timestamp,
+  },
+  {
+    $id: 'UserRead',
+    title: 'UserRead',
+    description: 'User model for displaying user account and service account information.',
+  },
+);
+export type UserRead = Static<typeof UserRead>;
+
+export const UserUpdate = Type.Object(
+  {
+    name: Type.Optional(Nullable(Name)),
+    avatar_url: Type.Optional(Nullable(AvatarUrl)),
+    company: Type.Optional(Nullable(Company)),
+    job_title: Type.Optional(Nullable(JobTitle)),
+    metadata: Type.Optional(Metadata),
+    username: Type.Optional(
+      Type.String({
+        ...Username,
+        description:
+          "New username for the user. Not possible to change the username for OAuth2 user accounts because it's the same as the email address provided by the external OAuth2 provider.",
+      }),
+    ),
+    email: Type.Optional(
+      Nullable(
+        Type.String({
+          ...Email,
+          description:
+            "New email address for the user (null clears it for local accounts). Not possible to change the email address for OAuth2 user accounts because it's the same as the email address provided by the external OAuth2 provider.",
+        }),
+      ),
+    ),
+    is_onboarded: Type.Optional(Type.Boolean({ description: 'The user itself or a superuser.' })),
+    is_active: Type.Optional(
+      Type.Boolean({ description: 'A superuser; never on the internal account or on oneself.' }),
+    ),
+    is_superuser: Type.Optional(
+      Type.Boolean({ description: 'A superuser; never on service accounts or the internal account.' }),
+    ),
+    password: Type.Optional(
+      Type.String({
+        ...Password,
+        description: "New password. Changing one's own password needs current_password. Revokes the account's other tokens.",
+      }),
+    ),
+    current_password: Type.Optional(Type.String({ maxLength: 1024, description: "The caller's current password." })),
+  },
+  { additionalProperties: false, title: 'UserUpdate', description: 'Model for user updates.' },
+);
+export type UserUpdate = Static<typeof UserUpdate>;
+
+export const UserCreate = Type.Object(
+  {
+    username: Username,
+    password: Password,
+    email: Type.Optional(Nullable(Email)),
+    name: Type.Optional(Nullable(Name)),
+    avatar_url: Type.Optional(Nullable(AvatarUrl)),
+    company: Type.Optional(Nullable(Company)),
+    job_title: Type.Optional(Nullable(JobTitle)),
+    metadata: Type.Optional(Metadata),
+    is_superuser: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false, title: 'UserCreate', description: 'Model for creating a local account.' },
+);
+export type UserCreate = Static<typeof UserCreate>;
+
+export const UserListQuery = Type.Object({
+  offset: Type.Integer({ minimum: 0, default: 0, description: 'Offset for pagination' }),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Limit for pagination' }),
+  user_id: Type.Optional(Type.String({ format: 'uuid', description: 'Filter by user ID' })),
+  oauth_provider: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by OAuth provider' })),
+  oauth_id: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by OAuth ID' })),
+  email: Type.Optional(Type.String({ maxLength: 320, description: 'Filter by email (case-insensitive, exact)' })),
+  is_active: Type.Optional(Type.Boolean({ description: 'Filter by active status' })),
+  username: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by username (case-insensitive, exact)' })),
+  is_superuser: Type.Optional(Type.Boolean({ description: 'Filter by superuser status' })),
+  is_service_account: Type.Optional(Type.Boolean({ description: 'Filter service accounts' })),
+});
+export type UserListQuery = Static<typeof UserListQuery>;
+
+export const UserIdParams = Type.Object({
+  user_id: Type.String({ format: 'uuid', description: 'User ID' }),
+});
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'The ETag of the version this update is based on.' })),
+});

@@ -1,0 +1,83 @@
+/** Roster's entry point: read the configuration, prepare the database, listen, close gracefully. */
+import { buildApp } from './app.js';
+import { bootstrap } from './bootstrap.js';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
+import { openDatabase } from './db/dialect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { Store } from './store.js';
+
+function fail(message: string): never {
+  process.stderr.write(`roster: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    loadDotEnv();
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+
+  const handle = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  try {
+    await migrateToLatest(handle.db);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    fail(`cannot prepare the database (${describeUrl(config.databaseUrl)}): ${(error as Error).message}`);
+  }
+  const store = new Store(handle.db);
+  const boot = await bootstrap(store, config, systemClock);
+  const app = await buildApp({ config, store, clock: systemClock });
+  app.addHook('onClose', async () => handle.close());
+
+  if (boot.adminUsernameMismatch) {
+    app.log.warn(
+      `ROSTER_ADMIN_USERNAME is '${config.adminUsername}' but the internal account is '${boot.adminUsernameMismatch}'; the existing account is kept`,
+    );
+  }
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    fail(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`);
+  }
+  const address = app.server.address();
+  const url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : String(address);
+  const lines = [`Roster is listening on ${url} (API docs: ${url}/docs, database: ${describeUrl(config.databaseUrl)})`];
+  if (boot.generatedAdminPassword) {
+    lines.push(
+      '',
+      '  Internal administrator created. This password is shown once; keep it safe:',
+      `    username: ${config.adminUsername}`,
+      `    password: ${boot.generatedAdminPassword}`,
+      '  (set ROSTER_ADMIN_PASSWORD before the first start to choose it yourself)',
+      '',
+    );
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      app.log.info({ signal }, 'shutting down');
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+/** The database URL without its password, for messages. */
+function describeUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`roster: failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.js';
+import { UsersRepository } from './modules/users/users.repository.js';
+import { SessionsRepository } from './modules/auth/sessions.repository.js';
+import { SettingsRepository } from './modules/settings/settings.repository.js';
+
+/** Every repository, bound to one executor (the database, or one transaction). */
+export interface Repositories {
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  settings: SettingsRepository;
+}
+
+function repositories(db: Kysely<Database>): Repositories {
+  return {
+    users: new UsersRepository(db),
+    sessions: new SessionsRepository(db),
+    settings: new SettingsRepository(db),
+  };
+}
+
+/**
+ * What services get: repositories for single statements, and `transaction`
+ * for work that must succeed or fail as a whole.
+ */
+export class Store {
+  readonly repos: Repositories;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.repos = repositories(db);
+  }
+
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(repositories(trx)));
+  }
+
+  /** Answers when the database answers (for `/health`). */
+  async ping(): Promise<void> {
+    await this.repos.settings.get('ping');
+  }
+}
