@@ -1,0 +1,249 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ADMIN_PASSWORD,
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  detail,
+  engines,
+  login,
+  type TestApp,
+} from './helpers.js';
+
+for (const engine of engines()) {
+  describe(`auth [${engine}]`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(engine);
+    });
+    after(() => t.close());
+
+    const me = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(token) });
+
+    it('logs in with JSON and answers a bearer token with its lifetime', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      assert.equal(response.statusCode, 200);
+      const body = response.json();
+      assert.equal(body.token_type, 'bearer');
+      assert.equal(body.expires_in, 3600);
+      assert.match(body.access_token, /^rst_[A-Za-z0-9_-]{43}$/);
+      assert.equal((await me(body.access_token)).json().username, 'admin');
+    });
+
+    it('logs in with the OAuth2 password form', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `grant_type=password&username=admin&password=${encodeURIComponent(ADMIN_PASSWORD)}&scope=`,
+      });
+      assert.equal(response.statusCode, 200);
+      assert.equal((await me(response.json().access_token)).statusCode, 200);
+    });
+
+    it('logs in with the email instead of the username, case-insensitively', async () => {
+      const user = await createUser(t, { email: 'Mixed.Case@Example.com' });
+      const token = await login(t.app, 'mixed.case@example.COM', PASSWORD);
+      assert.equal((await me(token)).json().id, user.id);
+    });
+
+    it('answers the same 401 for a wrong password, an unknown user, an inactive account', async () => {
+      const inactive = await createUser(t);
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${inactive.id}`,
+        headers: bearer(t.adminToken),
+        payload: { is_active: false },
+      });
+      const attempts = [
+        { username: 'admin', password: 'not-the-password' },
+        { username: 'nobody-by-that-name', password: PASSWORD },
+        { username: inactive.username, password: PASSWORD },
+      ];
+      const answers = [];
+      for (const payload of attempts) {
+        const response = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload });
+        assert.equal(response.statusCode, 401);
+        assert.equal(response.headers['www-authenticate'], 'Bearer');
+        answers.push(response.body);
+      }
+      assert.equal(new Set(answers).size, 1, 'every failed login looks the same');
+      assert.deepEqual(JSON.parse(answers[0]!).detail, ['AuthorizationException', 'wrong username or password']);
+    });
+
+    it('never puts the password into a validation error', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'admin', password: 'x'.repeat(2000), bogus: 'field' },
+      });
+      assert.equal(response.statusCode, 422);
+      assert.ok(!response.body.includes('xxxxxxxx'));
+      assert.deepEqual(
+        response.json().detail.map((d: { loc: string[] }) => d.loc.join('.')).sort(),
+        ['body.bogus', 'body.password'],
+      );
+    });
+
+    it('requires a bearer token on every users endpoint', async () => {
+      const user = await createUser(t);
+      const requests = [
+        { method: 'GET', url: '/api/v1/users' },
+        { method: 'POST', url: '/api/v1/users', payload: { username: 'x', password: PASSWORD } },
+        { method: 'GET', url: '/api/v1/users/me' },
+        { method: 'PATCH', url: '/api/v1/users/me', payload: {} },
+        { method: 'GET', url: `/api/v1/users/${user.id}` },
+        { method: 'PATCH', url: `/api/v1/users/${user.id}`, payload: { name: 'x' } },
+        { method: 'DELETE', url: `/api/v1/users/${user.id}` },
+        { method: 'POST', url: '/api/v1/auth/logout' },
+      ] as const;
+      for (const headers of [{}, { authorization: 'Bearer rst_not-a-real-token' }, { authorization: 'Basic abc' }]) {
+        for (const request of requests) {
+          const response = await t.app.inject({ ...request, headers });
+          assert.equal(response.statusCode, 401, `${request.method} ${request.url} with ${JSON.stringify(headers)}`);
+          assert.equal(detail(response)[0], 'AuthorizationException');
+          assert.equal(response.headers['www-authenticate'], 'Bearer');
+        }
+      }
+      assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json().name, null);
+    });
+
+    it('checks authentication before validating the request', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/api/v1/users/not-a-uuid' });
+      assert.equal(response.statusCode, 401);
+    });
+
+    it('revokes the token on logout, effective on the next request', async () => {
+      const { token } = await createUserWithToken(t);
+      const other = await login(t.app, 'admin', ADMIN_PASSWORD);
+      const response = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(token) });
+      assert.equal(response.statusCode, 204);
+      assert.equal(response.body, '');
+      assert.equal((await me(token)).statusCode, 401);
+      assert.equal((await me(other)).statusCode, 200, 'other sessions stay');
+    });
+
+    it('expires tokens after ROSTER_TOKEN_TTL', async () => {
+      const { token } = await createUserWithToken(t);
+      t.clock.advance(3599);
+      assert.equal((await me(token)).statusCode, 200);
+      t.clock.advance(1);
+      assert.equal((await me(token)).statusCode, 401);
+      t.adminToken = await login(t.app, 'admin', ADMIN_PASSWORD);
+    });
+
+    it('revokes every token of an account when it is deactivated', async () => {
+      const { user, token } = await createUserWithToken(t);
+      const patch = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { is_active: false },
+      });
+      assert.equal(patch.statusCode, 200);
+      assert.equal((await me(token)).statusCode, 401);
+      // Reactivation does not bring old tokens back.
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { is_active: true },
+      });
+      assert.equal((await me(token)).statusCode, 401);
+      assert.equal((await me(await login(t.app, user.username, PASSWORD))).statusCode, 200);
+    });
+
+    it('revokes every token of an account when it is deleted', async () => {
+      const { user, token } = await createUserWithToken(t);
+      const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
+      assert.equal(response.statusCode, 204);
+      assert.equal((await me(token)).statusCode, 401);
+    });
+
+    it("revokes the account's other tokens when it changes its own password, keeping the one used", async () => {
+      const { user, token } = await createUserWithToken(t);
+      const second = await login(t.app, user.username, PASSWORD);
+      const response = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+        payload: { password: 'a-new-password', current_password: PASSWORD },
+      });
+      assert.equal(response.statusCode, 200);
+      assert.equal((await me(second)).statusCode, 401);
+      assert.equal((await me(token)).statusCode, 200);
+      await assert.rejects(login(t.app, user.username, PASSWORD));
+      assert.equal((await me(await login(t.app, user.username, 'a-new-password'))).statusCode, 200);
+    });
+
+    it('revokes every token of an account when a superuser sets its password', async () => {
+      const { user, token } = await createUserWithToken(t);
+      const response = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { password: 'set-by-the-admin' },
+      });
+      assert.equal(response.statusCode, 200);
+      assert.equal((await me(token)).statusCode, 401);
+      assert.equal((await me(t.adminToken)).statusCode, 200);
+    });
+  });
+
+  describe(`failed-login rate limiting [${engine}]`, () => {
+    it('answers 429 with Retry-After once a username has too many failures, then lets it in after the window', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3', ROSTER_LOGIN_WINDOW: '60' });
+      try {
+        const attempt = (password: string) =>
+          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password } });
+        for (let i = 0; i < 3; i++) assert.equal((await attempt('wrong-password')).statusCode, 401);
+        const limited = await attempt(ADMIN_PASSWORD);
+        assert.equal(limited.statusCode, 429);
+        assert.equal(detail(limited)[0], 'TooManyRequests');
+        const retryAfter = Number(limited.headers['retry-after']);
+        assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+        t.clock.advance(60);
+        assert.equal((await attempt(ADMIN_PASSWORD)).statusCode, 200);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('limits an address that tries many usernames, and unknown usernames count the same', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '4' });
+      try {
+        for (let i = 0; i < 4; i++) {
+          const response = await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            payload: { username: `nobody-${i}`, password: 'wrong-password' },
+          });
+          assert.equal(response.statusCode, 401);
+        }
+        const limited = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { username: 'admin', password: ADMIN_PASSWORD },
+        });
+        assert.equal(limited.statusCode, 429);
+        assert.ok(Number(limited.headers['retry-after']) > 0);
+        const elsewhere = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          remoteAddress: '10.0.0.9',
+          payload: { username: 'admin', password: ADMIN_PASSWORD },
+        });
+        assert.equal(elsewhere.statusCode, 200, 'another address is not limited');
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * Test harness: every app gets its own freshly migrated database (a SQLite
+ * file, or a PostgreSQL schema when ROSTER_TEST_DATABASE_URL is set), a
+ * controllable clock, and a known internal admin password.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../src/app.js';
+import { bootstrap } from '../src/bootstrap.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { openDatabase, type DatabaseHandle, type Engine } from '../src/db/dialect.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { Store } from '../src/store.js';
+
+export const ADMIN_PASSWORD = 'admin-password-1';
+export const PASSWORD = 'correct-horse-battery';
+
+/** The engines every suite runs on: SQLite always, PostgreSQL when its URL is given. */
+export function engines(): Engine[] {
+  return process.env.ROSTER_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export class TestClock {
+  #now = Date.parse('2026-11-27T12:00:00.000Z');
+  now = (): Date => new Date(this.#now);
+  advance(seconds: number): void {
+    this.#now += seconds * 1000;
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  handle: DatabaseHandle;
+  clock: TestClock;
+  config: Config;
+  engine: Engine;
+  /** A token of the internal admin. */
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A database URL of its own for one test app, and how to drop it. */
+async function freshDatabase(engine: Engine): Promise<{ url: string; schema?: string; drop(): Promise<void> }> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-test-'));
+    tempDirs.push(dir);
+    return { url: `sqlite:${join(dir, 'roster.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const url = process.env.ROSTER_TEST_DATABASE_URL!;
+  const schema = `roster_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  return {
+    url,
+    schema,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+    },
+  };
+}
+
+/** Builds a Roster app on a fresh database. `env` overrides settings, as the environment would. */
+export async function createTestApp(
+  engine: Engine = 'sqlite',
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const database = await freshDatabase(engine);
+  const config = loadConfig({
+    ROSTER_DATABASE_URL: database.url,
+    ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    ROSTER_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const handle = openDatabase(config.databaseUrl, { poolSize: 5, ...(database.schema ? { schema: database.schema } : {}) });
+  await migrateToLatest(handle.db);
+  const store = new Store(handle.db);
+  const clock = new TestClock();
+  await bootstrap(store, config, clock.now);
+  const app = await buildApp({ config, store, clock: clock.now, logger: false });
+  await app.ready();
+  const adminToken = await login(app, config.adminUsername, ADMIN_PASSWORD);
+  return {
+    app,
+    store,
+    handle,
+    clock,
+    config,
+    engine,
+    adminToken,
+    close: async () => {
+      await app.close();
+      await handle.close();
+      await database.drop();
+    },
+  };
+}
+
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
+export async function login(app: FastifyInstance, username: string, password: string): Promise<string> {
+  const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+  if (response.statusCode !== 200) throw new Error(`login of ${username} failed: ${response.statusCode} ${response.body}`);
+  return response.json().access_token as string;
+}
+
+let counter = 0;
+
+/** Creates a local account through the API (as the admin) and returns its UserRead. */
+export async function createUser(
+  t: Pick<TestApp, 'app' | 'adminToken'>,
+  fields: Record<string, unknown> = {},
+): Promise<Record<string, any>> {
+  counter += 1;
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/users',
+    headers: bearer(t.adminToken),
+    payload: { username: `user${counter}-${randomBytes(3).toString('hex')}`, password: PASSWORD, ...fields },
+  });
+  if (response.statusCode !== 201) throw new Error(`createUser failed: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+/** Creates a local account and logs it in. */
+export async function createUserWithToken(
+  t: Pick<TestApp, 'app' | 'adminToken'>,
+  fields: Record<string, unknown> = {},
+): Promise<{ user: Record<string, any>; token: string }> {
+  const user = await createUser(t, fields);
+  return { user, token: await login(t.app, user.username, PASSWORD) };
+}
+
+/** The `detail` of a domain error response: [name, message]. */
+export function detail(response: LightMyRequestResponse): [string, string] {
+  return response.json().detail as [string, string];
+}

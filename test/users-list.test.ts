@@ -1,0 +1,164 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { v7 as uuidv7 } from 'uuid';
+import { bearer, createTestApp, createUser, createUserWithToken, engines, type TestApp } from './helpers.js';
+
+for (const engine of engines()) {
+  describe(`GET /api/v1/users [${engine}]`, () => {
+    let t: TestApp;
+    let alice: Record<string, any>;
+    let bob: Record<string, any>;
+    let carol: Record<string, any>;
+    let oauthUser: Record<string, any>;
+
+    before(async () => {
+      t = await createTestApp(engine);
+      alice = await createUser(t, { username: 'alice', email: 'Alice@Example.com', name: 'Alice' });
+      bob = await createUser(t, { username: 'bob', email: 'bob@example.com', is_superuser: true });
+      carol = await createUser(t, { username: 'carol' });
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${carol.id}`,
+        headers: bearer(t.adminToken),
+        payload: { is_active: false },
+      });
+      // OAuth2 accounts arrive through single sign-on; the data layer makes one here.
+      oauthUser = await t.store.repos.users.insert(
+        uuidv7(),
+        {
+          username: 'dana@example.org',
+          email: 'dana@example.org',
+          oauth_provider: 'github',
+          oauth_id: '12345',
+        },
+        new Date().toISOString(),
+      );
+    });
+    after(() => t.close());
+
+    const list = async (query: string, token = t.adminToken) => {
+      const response = await t.app.inject({ method: 'GET', url: `/api/v1/users${query}`, headers: bearer(token) });
+      return response;
+    };
+    const usernames = async (query: string, token = t.adminToken) => {
+      const response = await list(query, token);
+      assert.equal(response.statusCode, 200, response.body);
+      return (response.json() as { username: string }[]).map((u) => u.username);
+    };
+
+    it('lists every account for a superuser, in creation order', async () => {
+      assert.deepEqual(await usernames(''), ['admin', 'alice', 'bob', 'carol', 'dana@example.org']);
+    });
+
+    it('returns UserRead objects without secrets', async () => {
+      const [admin] = (await list('?username=admin')).json();
+      assert.deepEqual(Object.keys(admin).sort(), [
+        'avatar_url', 'company', 'created', 'email', 'id', 'is_active', 'is_onboarded', 'is_service_account',
+        'is_superuser', 'job_title', 'metadata', 'name', 'oauth_id', 'oauth_provider', 'organization_id',
+        'updated', 'username',
+      ]);
+      assert.ok(!JSON.stringify(admin).includes('argon2'));
+    });
+
+    it('filters by user_id', async () => {
+      assert.deepEqual(await usernames(`?user_id=${bob.id}`), ['bob']);
+      assert.deepEqual(await usernames(`?user_id=${uuidv7()}`), []);
+    });
+
+    it('filters by email, case-insensitively and exactly', async () => {
+      assert.deepEqual(await usernames('?email=alice@example.com'), ['alice']);
+      assert.deepEqual(await usernames('?email=ALICE@EXAMPLE.COM'), ['alice']);
+      assert.deepEqual(await usernames('?email=alice@example'), []);
+    });
+
+    it('filters by oauth_provider and oauth_id', async () => {
+      assert.deepEqual(await usernames('?oauth_provider=github'), ['dana@example.org']);
+      assert.deepEqual(await usernames('?oauth_id=12345'), ['dana@example.org']);
+      assert.deepEqual(await usernames('?oauth_provider=google'), []);
+      assert.equal(oauthUser.oauth_provider, 'github');
+    });
+
+    it('filters by is_active', async () => {
+      assert.deepEqual(await usernames('?is_active=false'), ['carol']);
+      assert.deepEqual(await usernames('?is_active=true'), ['admin', 'alice', 'bob', 'dana@example.org']);
+    });
+
+    it('filters by username, is_superuser and is_service_account', async () => {
+      assert.deepEqual(await usernames('?username=ALICE'), ['alice']);
+      assert.deepEqual(await usernames('?is_superuser=true'), ['admin', 'bob']);
+      assert.deepEqual(await usernames('?is_service_account=true'), []);
+      assert.equal((await usernames('?is_service_account=false')).length, 5);
+    });
+
+    it('combines filters with AND', async () => {
+      assert.deepEqual(await usernames('?is_superuser=true&email=bob@example.com'), ['bob']);
+      assert.deepEqual(await usernames('?is_superuser=true&email=alice@example.com'), []);
+      assert.deepEqual(await usernames(`?is_active=false&user_id=${alice.id}`), []);
+    });
+
+    it('pages with offset and limit in a stable order, each user exactly once', async () => {
+      const all = await usernames('');
+      const walked: string[] = [];
+      for (let offset = 0; offset < all.length + 2; offset += 2) walked.push(...(await usernames(`?offset=${offset}&limit=2`)));
+      assert.deepEqual(walked, all);
+      assert.deepEqual(await usernames('?offset=100'), []);
+    });
+
+    it('orders accounts created in the same millisecond by id', async () => {
+      const t2 = await createTestApp(engine);
+      try {
+        const ids = [uuidv7(), uuidv7(), uuidv7()].sort();
+        const sameInstant = '2026-11-27T12:00:00.000Z';
+        for (const id of [ids[2]!, ids[0]!, ids[1]!]) {
+          await t2.store.repos.users.insert(id, { username: `u-${id}` }, sameInstant);
+        }
+        const response = await t2.app.inject({ method: 'GET', url: '/api/v1/users?offset=1', headers: bearer(t2.adminToken) });
+        assert.deepEqual(response.json().map((u: { id: string }) => u.id), ids);
+      } finally {
+        await t2.close();
+      }
+    });
+
+    it('rejects out-of-range pagination with 422 naming the query parameter', async () => {
+      for (const [query, field, type] of [
+        ['?limit=0', 'limit', 'greater_than_equal'],
+        ['?limit=1001', 'limit', 'less_than_equal'],
+        ['?offset=-1', 'offset', 'greater_than_equal'],
+        ['?limit=ten', 'limit', 'int_parsing'],
+        ['?is_active=maybe', 'is_active', 'bool_parsing'],
+        ['?user_id=42', 'user_id', 'uuid_parsing'],
+      ] as const) {
+        const response = await list(query);
+        assert.equal(response.statusCode, 422, query);
+        const [issue] = response.json().detail;
+        assert.deepEqual(issue.loc, ['query', field], query);
+        assert.equal(issue.type, type, query);
+      }
+      assert.equal((await usernames('?limit=1000')).length, 5);
+      assert.equal((await usernames('?limit=1')).length, 1);
+    });
+
+    it('lists every failing query parameter at once', async () => {
+      const response = await list('?limit=0&offset=-5&is_active=perhaps');
+      assert.equal(response.statusCode, 422);
+      assert.deepEqual(
+        response.json().detail.map((d: { loc: string[] }) => d.loc[1]).sort(),
+        ['is_active', 'limit', 'offset'],
+      );
+    });
+
+    it('ignores unknown query parameters', async () => {
+      assert.deepEqual(await usernames('?frobnicate=1&username=bob'), ['bob']);
+    });
+
+    it('shows a plain user only itself, and filters never reveal other accounts', async () => {
+      const { user, token } = await createUserWithToken(t, { email: 'plain@example.com' });
+      assert.deepEqual(await usernames('', token), [user.username]);
+      assert.deepEqual(await usernames('?email=alice@example.com', token), []);
+      assert.deepEqual(await usernames(`?user_id=${alice.id}`, token), []);
+      assert.deepEqual(await usernames('?oauth_provider=github', token), []);
+      assert.deepEqual(await usernames('?is_superuser=true', token), []);
+      assert.deepEqual(await usernames('?email=PLAIN@example.com', token), [user.username]);
+    });
+  });
+}
