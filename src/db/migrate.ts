@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { engineOf } from './dialect.js';
 import * as m0001 from './migrations/0001_users_and_sessions.js';
 
 /** Every migration, in order. One set serves both engines. */
@@ -15,12 +16,21 @@ class StaticMigrationProvider implements MigrationProvider {
 /** Raised when the database holds migrations this build does not know (it is newer than the code). */
 export class SchemaTooNewError extends Error {}
 
-/** Applies pending migrations; refuses a database whose schema is newer than the code. */
+/** Applies pending migrations and returns their names; refuses a database whose schema is newer than the code. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  // On PostgreSQL the migration table lives in the connection's own schema, so that
+  // another schema's bookkeeping (another app, another test) is never mistaken for ours.
+  const schema =
+    engineOf(db) === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const known = new Set(Object.keys(MIGRATIONS));
-  const applied = (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).map((m) => m.name);
-  const unknown = (await appliedNames(db)).filter((name) => !known.has(name));
+  const unknown = (await appliedNames(db, schema)).filter((name) => !known.has(name));
   if (unknown.length > 0) {
     throw new SchemaTooNewError(
       `the database schema is newer than this version of Roster (unknown migrations: ${unknown.join(', ')}); upgrade Roster`,
@@ -28,12 +38,13 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   }
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName).filter((n) => !applied.includes(n));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-async function appliedNames(db: Kysely<any>): Promise<string[]> {
+async function appliedNames(db: Kysely<any>, schema: string | undefined): Promise<string[]> {
   try {
-    const rows = await db.selectFrom('kysely_migration').select('name').execute();
+    const table = schema ? db.withSchema(schema) : db;
+    const rows = await table.selectFrom('kysely_migration').select('name').execute();
     return rows.map((r: { name: string }) => r.name);
   } catch {
     return []; // no migration table yet: a fresh database

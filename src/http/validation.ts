@@ -37,9 +37,32 @@ const forText = newAjv(true);
 const forBody = newAjv(false);
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? forBody : forText;
-  return ajv.compile(schema);
+  const validate = (httpPart === 'body' ? forBody : forText).compile(schema);
+  return (data: unknown) => {
+    const valid = validate(data);
+    const nul = nulErrors(data);
+    if (valid && nul.length === 0) return true;
+    return { error: Object.assign(new Error('validation failed'), { validation: [...(validate.errors ?? []), ...nul] }) };
+  };
 };
+
+/** Keyword of the error for text holding a NUL character, which no database stores as text. */
+const NO_NUL = 'x-no-nul';
+
+/** Finds strings (values or keys) with a NUL character anywhere in a request part. */
+function nulErrors(data: unknown, path = ''): ErrorObject[] {
+  if (typeof data === 'string') {
+    return data.includes('\u0000') ? [{ keyword: NO_NUL, instancePath: path, schemaPath: '', params: {} }] : [];
+  }
+  if (data === null || typeof data !== 'object') return [];
+  const errors: ErrorObject[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    const child = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (key.includes('\u0000')) errors.push({ keyword: NO_NUL, instancePath: child, schemaPath: '', params: {} });
+    errors.push(...nulErrors(value, child));
+  }
+  return errors;
+}
 
 export interface ValidationIssue {
   type: string;
@@ -134,6 +157,8 @@ function toIssue(error: ErrorObject, root: string, data: unknown): ValidationIss
       return withInput(formatIssue(String(params.format), loc), path, input);
     case 'type':
       return withInput(typeIssue(String(params.type), loc, text), path, input);
+    case NO_NUL:
+      return { type: 'string_nul', loc, msg: 'Value error, text must not contain NUL characters' };
     case MAX_JSON_BYTES:
       return { type: 'value_error', loc, msg: 'Value error, serialized size must be at most 16384 bytes' };
     case 'minItems':

@@ -132,7 +132,7 @@ export const UserCreate = Type.Object(
 export type UserCreate = Static<typeof UserCreate>;
 
 export const UserListQuery = Type.Object({
-  offset: Type.Integer({ minimum: 0, default: 0, description: 'Offset for pagination' }),
+  offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Offset for pagination' }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Limit for pagination' }),
   user_id: Type.Optional(Type.String({ format: 'uuid', description: 'Filter by user ID' })),
   oauth_provider: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by OAuth provider' })),

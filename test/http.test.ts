@@ -1,0 +1,148 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { bearer, createTestApp, createUser, detail, engines, type TestApp } from './helpers.js';
+
+for (const engine of engines()) {
+  describe(`HTTP conventions [${engine}]`, () => {
+    let t: TestApp;
+    let user: Record<string, any>;
+    before(async () => {
+      t = await createTestApp(engine);
+      user = await createUser(t, { name: 'Unchanged' });
+    });
+    after(() => t.close());
+
+    const patchRaw = (body: string, contentType = 'application/json') =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: { ...bearer(t.adminToken), 'content-type': contentType },
+        payload: body,
+      });
+    const unchanged = async () => {
+      const response = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
+      assert.deepEqual(response.json(), user);
+    };
+
+    it('answers malformed JSON with 422 json_invalid', async () => {
+      for (const body of ['{"name": ', '{name: 1}', '']) {
+        const response = await patchRaw(body);
+        assert.equal(response.statusCode, 422, JSON.stringify(body));
+        assert.equal(response.json().detail[0].type, 'json_invalid');
+        assert.deepEqual(response.json().detail[0].loc, ['body']);
+      }
+      await unchanged();
+    });
+
+    it('answers a JSON body that is not an object with 422', async () => {
+      for (const body of ['[]', '"text"', '42', 'null']) {
+        const response = await patchRaw(body);
+        assert.equal(response.statusCode, 422, body);
+        assert.deepEqual(response.json().detail[0].loc, ['body']);
+      }
+      await unchanged();
+    });
+
+    it('answers a body over 64 KiB with 413 PayloadTooLarge and changes nothing', async () => {
+      const response = await patchRaw(JSON.stringify({ name: 'x', metadata: { blob: 'y'.repeat(70_000) } }));
+      assert.equal(response.statusCode, 413);
+      assert.equal(detail(response)[0], 'PayloadTooLarge');
+      await unchanged();
+    });
+
+    it('refuses a form body outside the login endpoint (415)', async () => {
+      const response = await patchRaw('name=Changed', 'application/x-www-form-urlencoded');
+      assert.equal(response.statusCode, 415);
+      assert.equal(detail(response)[0], 'UnsupportedMediaType');
+      await unchanged();
+    });
+
+    it('answers an unknown route with 404 in the domain error shape', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+      assert.equal(response.statusCode, 404);
+      assert.equal(detail(response)[0], 'KeyError');
+    });
+
+    it('answers JSON with charset utf-8', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(t.adminToken) });
+      assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
+    });
+
+    it('never answers 500 to strange but well-formed input', async () => {
+      const queries = [
+        '?email=%00', '?username=%F0%9F%98%80', `?oauth_id=${'x'.repeat(5000)}`, '?offset=99999999999999999999',
+        '?limit=1e3', '?is_active=', '?user_id=', '?limit=1&limit=2',
+      ];
+      for (const query of queries) {
+        const response = await t.app.inject({ method: 'GET', url: `/api/v1/users${query}`, headers: bearer(t.adminToken) });
+        assert.ok(response.statusCode < 500, `${query} → ${response.statusCode} ${response.body}`);
+      }
+      for (const body of [{ name: '\u0000' }, { metadata: { '': { '': [null] } } }, { name: '😀'.repeat(255) }]) {
+        const response = await t.app.inject({
+          method: 'PATCH',
+          url: `/api/v1/users/${user.id}`,
+          headers: bearer(t.adminToken),
+          payload: body,
+        });
+        assert.ok(response.statusCode < 500, `${JSON.stringify(body).slice(0, 40)} → ${response.statusCode}`);
+      }
+    });
+
+    it('answers GET /health with 200 ok', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/health' });
+      assert.equal(response.statusCode, 200);
+      assert.deepEqual(response.json(), { status: 'ok' });
+    });
+
+    it('serves the interactive reference at /docs', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/docs' });
+      const page = response.statusCode === 302 ? await t.app.inject({ method: 'GET', url: response.headers.location! }) : response;
+      assert.equal(page.statusCode, 200);
+      assert.match(page.headers['content-type'] as string, /text\/html/);
+    });
+
+    it('publishes an OpenAPI 3.1 document where every operation has an id, a summary and its errors', async () => {
+      const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+      assert.equal(response.statusCode, 200);
+      const doc = response.json();
+      assert.equal(doc.openapi, '3.1.0');
+      const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+      );
+      const ids = operations.map((o) => o.op.operationId);
+      for (const id of ['listUsers', 'createUser', 'getUser', 'updateUser', 'deleteUser', 'getCurrentUser',
+        'updateCurrentUser', 'login', 'logout', 'health']) {
+        assert.ok(ids.includes(id), `operation ${id}`);
+      }
+      assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+      for (const { path, method, op } of operations) {
+        assert.ok(op.summary, `${method} ${path} has a summary`);
+        if (path.startsWith('/api/v1/') && op.operationId !== 'login') {
+          assert.ok(op.responses['401'], `${method} ${path} documents 401`);
+        }
+        if (path.startsWith('/api/v1/')) assert.ok(op.responses['422'], `${method} ${path} documents 422`);
+      }
+      const users = doc.paths['/api/v1/users/{user_id}'];
+      assert.ok(users.patch.responses['409'] && users.patch.responses['412'] && users.patch.responses['403']);
+      assert.ok(users.get.responses['404']);
+      assert.ok(users.delete.responses['400']);
+      const userRead = doc.components.schemas.UserRead;
+      assert.ok(userRead.properties.username && !userRead.properties.password_hash);
+    });
+  });
+
+  describe(`failures of the database [${engine}]`, () => {
+    it('answers /health with 503 and other requests with a 500 that reveals nothing', async () => {
+      const t = await createTestApp(engine);
+      await t.handle.close();
+      const health = await t.app.inject({ method: 'GET', url: '/health' });
+      assert.equal(health.statusCode, 503);
+      const response = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(t.adminToken) });
+      assert.equal(response.statusCode, 500);
+      const [name, message] = detail(response);
+      assert.equal(name, 'RuntimeError');
+      assert.match(message, /^an unexpected error occurred \(request id [^)]+\)$/);
+      await t.app.close();
+    });
+  });
+}

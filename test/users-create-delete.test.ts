@@ -1,0 +1,161 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  detail,
+  engines,
+  login,
+  type TestApp,
+} from './helpers.js';
+
+for (const engine of engines()) {
+  describe(`POST and DELETE /api/v1/users [${engine}]`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await createTestApp(engine);
+    });
+    after(() => t.close());
+
+    const create = (payload: unknown, token = t.adminToken) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/users', headers: bearer(token), payload: payload as object });
+    const remove = (id: string, token = t.adminToken) =>
+      t.app.inject({ method: 'DELETE', url: `/api/v1/users/${id}`, headers: bearer(token) });
+    const exists = async (id: string) =>
+      (await t.app.inject({ method: 'GET', url: `/api/v1/users/${id}`, headers: bearer(t.adminToken) })).statusCode === 200;
+
+    it('creates a local account (201) with every given field and the defaults', async () => {
+      const response = await create({
+        username: 'grace',
+        password: PASSWORD,
+        email: 'Grace@Example.com',
+        name: 'Grace',
+        avatar_url: 'http://example.com/g.png',
+        company: 'Navy',
+        job_title: 'Rear admiral',
+        metadata: { cobol: true },
+      });
+      assert.equal(response.statusCode, 201, response.body);
+      const user = response.json();
+      assert.equal(response.headers.location, `/api/v1/users/${user.id}`);
+      assert.equal(response.headers.etag, '"v1"');
+      assert.match(user.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUIDv7');
+      assert.deepEqual(
+        { ...user, id: undefined, created: undefined, updated: undefined },
+        {
+          id: undefined,
+          created: undefined,
+          updated: undefined,
+          username: 'grace',
+          email: 'Grace@Example.com',
+          name: 'Grace',
+          avatar_url: 'http://example.com/g.png',
+          company: 'Navy',
+          job_title: 'Rear admiral',
+          metadata: { cobol: true },
+          oauth_provider: null,
+          oauth_id: null,
+          is_active: true,
+          is_superuser: false,
+          is_service_account: false,
+          organization_id: null,
+          is_onboarded: false,
+        },
+      );
+      assert.match(user.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(await login(t.app, 'grace', PASSWORD));
+    });
+
+    it('lets only superusers create accounts (403 otherwise) and creates nothing', async () => {
+      const { token } = await createUserWithToken(t);
+      const response = await create({ username: 'sneaky', password: PASSWORD }, token);
+      assert.equal(response.statusCode, 403);
+      assert.equal(detail(response)[0], 'IllegalOperationError');
+      const list = await t.app.inject({ method: 'GET', url: '/api/v1/users?username=sneaky', headers: bearer(t.adminToken) });
+      assert.deepEqual(list.json(), []);
+    });
+
+    it('answers 409 for a taken username or email, case-insensitively', async () => {
+      await createUser(t, { username: 'Heidi', email: 'heidi@example.com' });
+      for (const payload of [
+        { username: 'heidi', password: PASSWORD },
+        { username: 'heidi2', password: PASSWORD, email: 'HEIDI@example.com' },
+      ]) {
+        const response = await create(payload);
+        assert.equal(response.statusCode, 409, JSON.stringify(payload));
+        assert.equal(detail(response)[0], 'EntityExistsError');
+      }
+      const list = await t.app.inject({ method: 'GET', url: '/api/v1/users?username=heidi2', headers: bearer(t.adminToken) });
+      assert.deepEqual(list.json(), []);
+    });
+
+    it('requires username and password (422 listing both)', async () => {
+      const response = await create({});
+      assert.equal(response.statusCode, 422);
+      assert.deepEqual(
+        response.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]).sort(),
+        [['body.password', 'missing'], ['body.username', 'missing']],
+      );
+      const long = await create({ username: 'u'.repeat(256), password: 'p'.repeat(1025) });
+      assert.deepEqual(
+        long.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]).sort(),
+        [['body.password', 'string_too_long'], ['body.username', 'string_too_long']],
+      );
+    });
+
+    it('lets a superuser delete an account (204, no body) with all its sessions', async () => {
+      const { user, token } = await createUserWithToken(t);
+      const response = await remove(user.id);
+      assert.equal(response.statusCode, 204);
+      assert.equal(response.body, '');
+      assert.equal(await exists(user.id), false);
+      const sessions = await t.handle.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+      assert.deepEqual(sessions, []);
+      const me = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(token) });
+      assert.equal(me.statusCode, 401);
+    });
+
+    it('lets a user delete itself', async () => {
+      const { user, token } = await createUserWithToken(t);
+      assert.equal((await remove(user.id, token)).statusCode, 204);
+      assert.equal(await exists(user.id), false);
+    });
+
+    it('answers 403 to anyone else, whether or not the user exists, and deletes nothing', async () => {
+      const victim = await createUser(t);
+      const { token } = await createUserWithToken(t);
+      for (const id of [victim.id, uuidv7()]) {
+        const response = await remove(id, token);
+        assert.equal(response.statusCode, 403);
+        assert.equal(detail(response)[0], 'IllegalOperationError');
+      }
+      assert.equal(await exists(victim.id), true);
+    });
+
+    it('answers 404 to a superuser deleting a user that does not exist', async () => {
+      const response = await remove(uuidv7());
+      assert.equal(response.statusCode, 404);
+      assert.equal(detail(response)[0], 'KeyError');
+    });
+
+    it('refuses to delete the internal account (400 ValueError), even by itself', async () => {
+      const internal = (await t.store.repos.users.findInternal())!;
+      const response = await remove(internal.id);
+      assert.equal(response.statusCode, 400);
+      assert.deepEqual(detail(response), ['ValueError', 'internal user cannot be deleted']);
+      const { token } = await createUserWithToken(t, { is_superuser: true });
+      assert.equal((await remove(internal.id, token)).statusCode, 400);
+      assert.equal(await exists(internal.id), true);
+    });
+
+    it('rejects a non-UUID path id with 422', async () => {
+      const response = await remove('abc');
+      assert.equal(response.statusCode, 422);
+      assert.deepEqual(response.json().detail[0].loc, ['path', 'user_id']);
+    });
+  });
+}
