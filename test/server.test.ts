@@ -1,0 +1,117 @@
+/** End to end: the real entry point as a process, on a real port, driven with fetch. */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+const dir = mkdtempSync(join(tmpdir(), 'roster-server-'));
+const databaseUrl = `sqlite:${join(dir, 'roster.db')}`;
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+function start(env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH, ROSTER_DATABASE_URL: databaseUrl, ROSTER_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /Roster is listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, output: () => output, stop });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`exited with ${code}`), { output, code }));
+    });
+  });
+}
+
+function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return start(env).then(
+    async (started) => {
+      await started.stop();
+      return { code: 0, output: started.output() };
+    },
+    (error: { code: number | null; output: string }) => ({ code: error.code, output: error.output }),
+  );
+}
+
+describe('the server process', () => {
+  it('bootstraps the internal account with a generated password printed once, and serves the API', async () => {
+    const server = await start();
+    try {
+      const password = /password: (\S+)/.exec(server.output())?.[1];
+      assert.ok(password && password.length >= 20, 'a generated password is printed');
+      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+
+      const login = await fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'admin', password }),
+      });
+      assert.equal(login.status, 200);
+      const { access_token: token } = (await login.json()) as { access_token: string };
+      const users = await fetch(`${server.url}/api/v1/users`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(users.status, 200);
+      assert.equal(((await users.json()) as unknown[]).length, 1);
+
+      await fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'wrong-secret-value' }),
+      });
+      await server.stop();
+      const output = server.output();
+      assert.equal(output.split(password).length - 1, 1, 'the password appears once, in the banner');
+      assert.ok(!output.includes(token), 'tokens never reach the logs');
+      assert.ok(!output.includes('wrong-secret-value'), 'attempted passwords never reach the logs');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('does not create or print a password again on the next start', async () => {
+    const server = await start();
+    await server.stop();
+    assert.ok(!/password:/.test(server.output()));
+  });
+
+  it('stops at startup with one clear line for a bad setting', async () => {
+    const { code, output } = await run({ ROSTER_PORT: 'eighty' });
+    assert.equal(code, 1);
+    assert.equal(output.trim(), "roster: ROSTER_PORT must be an integer from 0 to 65535 (got 'eighty')");
+  });
+
+  it('refuses a database whose schema is newer than the code', async () => {
+    const sqlite = new Database(join(dir, 'roster.db'));
+    sqlite.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString());
+    sqlite.close();
+    const { code, output } = await run({});
+    assert.equal(code, 1);
+    assert.match(output.trim(), /^roster: cannot prepare the database .*newer than this version of Roster.*9999_from_the_future/);
+    assert.equal(output.trim().split('\n').length, 1);
+  });
+});
