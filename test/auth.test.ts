@@ -139,6 +139,16 @@ for (const engine of engines()) {
       t.adminToken = await login(t.app, 'admin', ADMIN_PASSWORD);
     });
 
+    it("drops an account's expired sessions when it logs in again", async () => {
+      const { user } = await createUserWithToken(t);
+      await login(t.app, user.username, PASSWORD);
+      t.clock.advance(3600);
+      await login(t.app, user.username, PASSWORD);
+      const rows = await t.handle.db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+      assert.equal(rows.length, 1);
+      t.adminToken = await login(t.app, 'admin', ADMIN_PASSWORD);
+    });
+
     it('revokes every token of an account when it is deactivated', async () => {
       const { user, token } = await createUserWithToken(t);
       const patch = await t.app.inject({

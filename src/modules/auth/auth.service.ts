@@ -60,6 +60,7 @@ export class AuthService {
   private async issueToken(userId: string): Promise<AccessToken> {
     const token = newAccessToken();
     const now = this.clock();
+    await this.store.repos.sessions.deleteExpiredForUser(userId, now.toISOString());
     await this.store.repos.sessions.insert({
       id: uuidv7(),
       token_hash: hashToken(token),

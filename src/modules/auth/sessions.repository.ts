@@ -44,7 +44,8 @@ export class SessionsRepository {
     return Number(result.numDeletedRows);
   }
 
-  async deleteExpired(now: string): Promise<void> {
-    await this.db.deleteFrom('sessions').where('expires', '<=', now).execute();
+  /** Drops a user's expired sessions (they already fail; this only keeps the table small). */
+  async deleteExpiredForUser(userId: string, now: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', userId).where('expires', '<=', now).execute();
   }
 }
