@@ -6,11 +6,11 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Store } from './store.js';
 import { authenticate } from './auth/authenticate.js';
-import { LoginThrottle } from './auth/login-throttle.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
 import { validatorCompiler } from './http/validation.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { UserRead } from './modules/users/users.schemas.js';
@@ -58,7 +58,7 @@ export async function buildApp({ config, store, clock, logger }: AppDeps): Promi
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const throttle = new LoginThrottle(config.loginThrottle, () => clock().getTime());
+  const throttle = new LoginThrottle(store, clock, config.loginThrottle);
   const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds);
   const users = new UsersService(store, clock);
   const requireAuth = authenticate(auth);

@@ -15,6 +15,8 @@ export interface Config {
   bodyLimitBytes: number;
   databasePoolSize: number;
   trustProxy: boolean;
+  /** Apply pending migrations at startup (otherwise `npm run migrate` does, and startup checks). */
+  migrateOnStart: boolean;
   loginThrottle: {
     maxFailuresPerUsername: number;
     maxFailuresPerAddress: number;
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'ROSTER_BODY_LIMIT', 65_536, 1024, 10_485_760),
     databasePoolSize: integer(env, 'ROSTER_DATABASE_POOL_SIZE', 10, 1, 1000),
     trustProxy: boolean(env, 'ROSTER_TRUST_PROXY', false),
+    migrateOnStart: boolean(env, 'ROSTER_MIGRATE_ON_START', true),
     loginThrottle: {
       maxFailuresPerUsername: integer(env, 'ROSTER_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),

@@ -4,7 +4,7 @@ import { bootstrap } from './bootstrap.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { openDatabase } from './db/dialect.js';
-import { migrateToLatest } from './db/migrate.js';
+import { assertSchemaCurrent, migrateToLatest } from './db/migrate.js';
 import { Store } from './store.js';
 
 function fail(message: string): never {
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
 
   const handle = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
-    await migrateToLatest(handle.db);
+    if (config.migrateOnStart) await migrateToLatest(handle.db);
+    else await assertSchemaCurrent(handle.db);
   } catch (error) {
     await handle.close().catch(() => undefined);
     fail(`cannot prepare the database (${describeUrl(config.databaseUrl)}): ${(error as Error).message}`);

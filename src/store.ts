@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import { UsersRepository } from './modules/users/users.repository.js';
 import { SessionsRepository } from './modules/auth/sessions.repository.js';
+import { LoginFailuresRepository } from './modules/auth/login-failures.repository.js';
 import { SettingsRepository } from './modules/settings/settings.repository.js';
 
 /** Every repository, bound to one executor (the database, or one transaction). */
@@ -9,6 +10,7 @@ export interface Repositories {
   users: UsersRepository;
   sessions: SessionsRepository;
   settings: SettingsRepository;
+  loginFailures: LoginFailuresRepository;
 }
 
 function repositories(db: Kysely<Database>): Repositories {
@@ -16,6 +18,7 @@ function repositories(db: Kysely<Database>): Repositories {
     users: new UsersRepository(db),
     sessions: new SessionsRepository(db),
     settings: new SettingsRepository(db),
+    loginFailures: new LoginFailuresRepository(db),
   };
 }
 

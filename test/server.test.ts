@@ -1,7 +1,7 @@
 /** End to end: the real entry point as a process, on a real port, driven with fetch. */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,29 @@ describe('the server process', () => {
     const { code, output } = await run({ ROSTER_PORT: 'eighty' });
     assert.equal(code, 1);
     assert.equal(output.trim(), "roster: ROSTER_PORT must be an integer from 0 to 65535 (got 'eighty')");
+  });
+
+  it('with ROSTER_MIGRATE_ON_START=false, refuses a schema that is behind until `migrate` runs', async () => {
+    const env = { ROSTER_DATABASE_URL: `sqlite:${join(dir, 'explicit.db')}`, ROSTER_MIGRATE_ON_START: 'false' };
+    const refused = await run(env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.output.trim(), /^roster: cannot prepare the database .*behind this version of Roster.*npm run migrate/);
+
+    const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+    });
+    assert.equal(migrate.status, 0, migrate.stderr);
+    assert.match(migrate.stdout, /^roster migrate: applied 0001_users_and_sessions, /);
+    const again = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
+      env: { PATH: process.env.PATH, ...env },
+      encoding: 'utf8',
+    });
+    assert.equal(again.stdout, 'roster migrate: the schema is up to date\n');
+
+    const server = await start(env);
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    await server.stop();
   });
 
   it('refuses a database whose schema is newer than the code', async () => {

@@ -8,13 +8,19 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
+  CompiledQuery,
   Kysely,
   OperationNodeTransformer,
   PostgresAdapter,
   PostgresDialect,
   PrimitiveValueListNode,
   SqliteDialect,
+  SqliteDriver,
   ValueNode,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type SqliteDialectConfig,
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
@@ -54,7 +60,7 @@ function openSqlite(path: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: sqlite }),
+    dialect: new ImmediateSqliteDialect({ database: sqlite }),
     plugins: [new SqliteValuesPlugin()],
   });
   return { db, engine: 'sqlite', close: () => db.destroy() };
@@ -68,6 +74,37 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * Every Roster transaction writes, so SQLite transactions take the write lock
+ * when they begin (`begin immediate`). A second process then waits for the
+ * lock (busy timeout) instead of failing when it upgrades a read to a write.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** The schema migrations and queries work in: PostgreSQL's current schema; SQLite has none. */
+export async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+  if (engineOf(db) !== 'postgres') return undefined;
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return result.rows[0]?.schema;
 }
 
 /** Column types that differ between the engines, for migrations. */
@@ -98,6 +135,19 @@ export function asUniqueViolation(error: unknown): UniqueViolation | undefined {
   }
   if (e.code === '23505') return { target: String(e.constraint ?? '') };
   return undefined;
+}
+
+/**
+ * A failure worth retrying, not the client's fault: SQLite's lock wait timed
+ * out (SQLITE_BUSY), or PostgreSQL aborted a transaction for a serialization
+ * failure (40001) or deadlock (40P01).
+ */
+export function isTransientFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || code === '40001' || code === '40P01'
+  );
 }
 
 /** better-sqlite3 binds no booleans: send them as 1 / 0. */

@@ -1,10 +1,12 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { engineOf } from './dialect.js';
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { currentSchema } from './dialect.js';
 import * as m0001 from './migrations/0001_users_and_sessions.js';
+import * as m0002 from './migrations/0002_login_failures.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_users_and_sessions': m0001,
+  '0002_login_failures': m0002,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -16,26 +18,41 @@ class StaticMigrationProvider implements MigrationProvider {
 /** Raised when the database holds migrations this build does not know (it is newer than the code). */
 export class SchemaTooNewError extends Error {}
 
-/** Applies pending migrations and returns their names; refuses a database whose schema is newer than the code. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/** Raised at startup when migrations are pending and automatic migration is off. */
+export class SchemaBehindError extends Error {}
+
+async function prepare(db: Kysely<any>) {
   // On PostgreSQL the migration table lives in the connection's own schema, so that
   // another schema's bookkeeping (another app, another test) is never mistaken for ours.
-  const schema =
-    engineOf(db) === 'postgres'
-      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
-      : undefined;
-  const migrator = new Migrator({
-    db,
-    provider: new StaticMigrationProvider(),
-    ...(schema ? { migrationTableSchema: schema } : {}),
-  });
-  const known = new Set(Object.keys(MIGRATIONS));
-  const unknown = (await appliedNames(db, schema)).filter((name) => !known.has(name));
+  const schema = await currentSchema(db);
+  const applied = await appliedNames(db, schema);
+  const unknown = applied.filter((name) => !(name in MIGRATIONS));
   if (unknown.length > 0) {
     throw new SchemaTooNewError(
       `the database schema is newer than this version of Roster (unknown migrations: ${unknown.join(', ')}); upgrade Roster`,
     );
   }
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  return { migrator, pending: Object.keys(MIGRATIONS).filter((name) => !applied.includes(name)) };
+}
+
+/** Checks, without changing anything, that the schema is exactly what this build expects. */
+export async function assertSchemaCurrent(db: Kysely<any>): Promise<void> {
+  const { pending } = await prepare(db);
+  if (pending.length > 0) {
+    throw new SchemaBehindError(
+      `the database schema is behind this version of Roster (pending migrations: ${pending.join(', ')}); run \`npm run migrate\``,
+    );
+  }
+}
+
+/** Applies pending migrations and returns their names; refuses a database whose schema is newer than the code. */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const { migrator } = await prepare(db);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

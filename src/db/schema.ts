@@ -47,6 +47,13 @@ export interface SessionsTable {
   expires: Timestamp;
 }
 
+export interface LoginFailuresTable {
+  /** SHA-256 of `u:<username>` or `a:<address>`: attempted usernames are not kept in clear. */
+  key: string;
+  failures: number;
+  resets_at: Timestamp;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -56,6 +63,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   settings: SettingsTable;
+  login_failures: LoginFailuresTable;
 }
 
 export type UserRow = {

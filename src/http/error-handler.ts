@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
+import { isTransientFailure } from '../db/dialect.js';
 import { AuthorizationException, DomainError, TooManyRequests } from '../domain/errors.js';
 import { toValidationIssues, type ValidationIssue } from './validation.js';
 
@@ -48,6 +49,12 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   // Fastify's own client errors (bad content length, malformed URL, ...) keep their status.
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return domainError(reply, error.statusCode, 'ValueError', 'the request could not be processed');
+  }
+
+  if (isTransientFailure(error)) {
+    request.log.warn({ err: error }, 'database busy');
+    reply.header('Retry-After', '1');
+    return domainError(reply, 503, 'ServiceUnavailable', 'the database is busy; retry the request');
   }
 
   request.log.error({ err: error }, 'unexpected error');

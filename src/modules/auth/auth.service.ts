@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
 import { AuthorizationException, TooManyRequests } from '../../domain/errors.js';
 import type { Principal } from '../../auth/access.js';
-import type { LoginThrottle } from '../../auth/login-throttle.js';
+import type { LoginThrottle } from './login-throttle.js';
 import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
 import { hashToken, newAccessToken } from '../../auth/tokens.js';
 import type { Store } from '../../store.js';
@@ -30,17 +30,17 @@ export class AuthService {
    * service account or OAuth2 account: the same 401 after the same work.
    */
   async login(username: string | undefined, password: string, address: string): Promise<AccessToken> {
-    const retryAfter = this.throttle.retryAfter(username, address);
+    const retryAfter = await this.throttle.retryAfter(username, address);
     if (retryAfter > 0) throw new TooManyRequests('too many failed logins; try again later', retryAfter);
 
     const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
     const verified =
       user?.password_hash != null ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
     if (!user || !verified || !user.is_active || user.is_service_account) {
-      this.throttle.recordFailure(username, address);
+      await this.throttle.recordFailure(username, address);
       throw new AuthorizationException(LOGIN_FAILED);
     }
-    this.throttle.recordSuccess(username);
+    await this.throttle.recordSuccess(username);
     return this.issueToken(user.id);
   }
 
