@@ -49,12 +49,22 @@ process.on('exit', () => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A database URL of its own for one test app, and how to drop it. */
-async function freshDatabase(engine: Engine): Promise<{ url: string; schema?: string; drop(): Promise<void> }> {
+export interface FreshDatabase {
+  url: string;
+  /** PostgreSQL: the schema this database lives in. */
+  schema?: string;
+  /** The URL a separate Roster process uses to reach this database (schema included). */
+  processUrl: string;
+  drop(): Promise<void>;
+}
+
+/** A database of its own for one test app (a SQLite file or a PostgreSQL schema), and how to drop it. */
+export async function freshDatabase(engine: Engine): Promise<FreshDatabase> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'roster-test-'));
     tempDirs.push(dir);
-    return { url: `sqlite:${join(dir, 'roster.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    const url = `sqlite:${join(dir, 'roster.db')}`;
+    return { url, processUrl: url, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const url = process.env.ROSTER_TEST_DATABASE_URL!;
   const schema = `roster_test_${randomBytes(6).toString('hex')}`;
@@ -65,6 +75,7 @@ async function freshDatabase(engine: Engine): Promise<{ url: string; schema?: st
   return {
     url,
     schema,
+    processUrl: `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
     drop: async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();

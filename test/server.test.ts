@@ -1,53 +1,18 @@
 /** End to end: the real entry point as a process, on a real port, driven with fetch. */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { startServer } from './process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'roster-server-'));
 const databaseUrl = `sqlite:${join(dir, 'roster.db')}`;
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-function start(env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH, ROSTER_DATABASE_URL: databaseUrl, ROSTER_PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 20 s:\n${output}`)), 20_000);
-    const check = () => {
-      const match = /Roster is listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => output, stop });
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(Object.assign(new Error(`exited with ${code}`), { output, code }));
-    });
-  });
-}
+const start = (env: Record<string, string> = {}) => startServer({ ROSTER_DATABASE_URL: databaseUrl, ...env });
 
 function run(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return start(env).then(

@@ -107,6 +107,15 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
   return result.rows[0]?.schema;
 }
 
+/**
+ * Locks the rows a select reads until the transaction ends (`for update`) on
+ * PostgreSQL. SQLite needs no row lock: its transactions hold the database's
+ * write lock from their start.
+ */
+export function forUpdate<Q extends { forUpdate(): Q }>(db: Kysely<any>, query: Q): Q {
+  return engineOf(db) === 'postgres' ? query.forUpdate() : query;
+}
+
 /** Column types that differ between the engines, for migrations. */
 export function columnTypes(engine: Engine) {
   return engine === 'postgres'

@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely';
+import { forUpdate } from '../../db/dialect.js';
 import type { Database, UsersTable } from '../../db/schema.js';
 import { readBool, readJson, readTimestamp } from '../../db/values.js';
 
@@ -48,6 +49,13 @@ export class UsersRepository {
 
   async findById(id: string, scope: UserScope = { kind: 'all' }): Promise<UserRecord | undefined> {
     const row = await this.scoped(scope).selectAll('users').where('users.id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Like `findById`, and locks the row until the transaction ends (concurrent writers queue). */
+  async findByIdForUpdate(id: string, scope: UserScope): Promise<UserRecord | undefined> {
+    const query = this.scoped(scope).selectAll('users').where('users.id', '=', id);
+    const row = await forUpdate(this.db, query).executeTakeFirst();
     return row && toRecord(row);
   }
 

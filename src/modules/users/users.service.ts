@@ -80,7 +80,7 @@ export class UsersService {
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.store.transaction(async (repos) => {
-        const target = await repos.users.findById(userId, access.userScope(principal));
+        const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal));
         if (!target) throw new IllegalOperationError(`you may not update user ${userId}`);
         if (ifMatch !== undefined && !ifMatch.includes(target.version)) {
           throw new PreconditionFailed(`user ${userId} is not at the version named by If-Match`);
@@ -107,7 +107,7 @@ export class UsersService {
   /** Deletes an account and, in the same transaction, everything that hangs on it. */
   async delete(principal: Principal, userId: string): Promise<void> {
     await this.store.transaction(async (repos) => {
-      const target = await repos.users.findById(userId, access.userScope(principal));
+      const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal));
       if (!access.canDelete(principal, target)) throw new IllegalOperationError(`you may not delete user ${userId}`);
       if (!target) throw new KeyError(`user ${userId} not found`);
       if (target.is_internal) throw new ValueError('internal user cannot be deleted');
