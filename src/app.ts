@@ -16,6 +16,12 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { UserRead } from './modules/users/users.schemas.js';
 import { UsersService } from './modules/users/users.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
+import { OrganizationsService } from './modules/organizations/organizations.service.js';
+import { organizationsRoutes } from './modules/organizations/organizations.routes.js';
+import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
+import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
+import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -61,10 +67,16 @@ export async function buildApp({ config, store, clock, logger }: AppDeps): Promi
   const throttle = new LoginThrottle(store, clock, config.loginThrottle);
   const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds);
   const users = new UsersService(store, clock);
+  const organizations = new OrganizationsService(store, clock, users);
+  const workspaces = new WorkspacesService(store, clock, users, organizations);
+  const apiKeys = new ApiKeysService(store, clock, users);
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, { store });
   await app.register(authRoutes, { auth, authenticate: requireAuth });
   await app.register(usersRoutes, { users, authenticate: requireAuth });
+  await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });
+  await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });
+  await app.register(apiKeysRoutes, { apiKeys, authenticate: requireAuth });
   return app;
 }

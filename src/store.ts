@@ -4,6 +4,9 @@ import { UsersRepository } from './modules/users/users.repository.js';
 import { SessionsRepository } from './modules/auth/sessions.repository.js';
 import { LoginFailuresRepository } from './modules/auth/login-failures.repository.js';
 import { SettingsRepository } from './modules/settings/settings.repository.js';
+import { OrganizationsRepository } from './modules/organizations/organizations.repository.js';
+import { WorkspacesRepository } from './modules/workspaces/workspaces.repository.js';
+import { ApiKeysRepository } from './modules/api-keys/api-keys.repository.js';
 
 /** Every repository, bound to one executor (the database, or one transaction). */
 export interface Repositories {
@@ -11,6 +14,9 @@ export interface Repositories {
   sessions: SessionsRepository;
   settings: SettingsRepository;
   loginFailures: LoginFailuresRepository;
+  organizations: OrganizationsRepository;
+  workspaces: WorkspacesRepository;
+  apiKeys: ApiKeysRepository;
 }
 
 function repositories(db: Kysely<Database>): Repositories {
@@ -19,6 +25,9 @@ function repositories(db: Kysely<Database>): Repositories {
     sessions: new SessionsRepository(db),
     settings: new SettingsRepository(db),
     loginFailures: new LoginFailuresRepository(db),
+    organizations: new OrganizationsRepository(db),
+    workspaces: new WorkspacesRepository(db),
+    apiKeys: new ApiKeysRepository(db),
   };
 }
 

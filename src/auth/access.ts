@@ -1,62 +1,132 @@
 /**
- * Who may see and change which account: the visibility rule of API.md 4.1 and
- * the permission rules of 4.3-4.5, in one place. Services call these and
- * throw the contract's errors; routes never decide access themselves.
+ * Who may see and change what: the visibility rule of API.md 4.1 and the
+ * permission rules of sections 4 and 5, in one place. Services load the
+ * caller's affiliations, call these, and throw the contract's errors; routes
+ * never decide access themselves.
  */
+import type { Role } from '../db/schema.js';
 import type { UserRecord, UserScope } from '../modules/users/users.repository.js';
+import type { WorkspaceRecord } from '../modules/workspaces/workspaces.repository.js';
 
 /** The authenticated caller of a request. */
 export interface Principal {
   user: UserRecord;
-  /** The session the request's access token belongs to. */
-  sessionId: string;
+  /** The session of the access token used, or null when an API key was used directly. */
+  sessionId: string | null;
+  /** The API key used, directly or through the session it opened. */
+  apiKeyId: string | null;
 }
 
-/** The accounts a caller may see: superusers all, others themselves (and, with organizations, more). */
-export function userScope(principal: Principal): UserScope {
-  return principal.user.is_superuser ? { kind: 'all' } : { kind: 'visible-to', userId: principal.user.id };
+/** The caller's organizations: its memberships and, for a service account, its own organization. */
+export interface Affiliations {
+  roles: ReadonlyMap<string, Role>;
+  organizationIds: readonly string[];
 }
 
-function isSelf(principal: Principal, target: UserRecord): boolean {
-  return principal.user.id === target.id;
+export function affiliations(principal: Principal, memberships: { organization_id: string; role: Role }[]): Affiliations {
+  const roles = new Map(memberships.map((m) => [m.organization_id, m.role]));
+  const ids = new Set(roles.keys());
+  if (principal.user.organization_id) ids.add(principal.user.organization_id);
+  return { roles, organizationIds: [...ids] };
 }
 
-/** Profile fields, username and email (4.3): the user itself or a superuser. */
-export function canEditProfile(principal: Principal, target: UserRecord): boolean {
-  return isSelf(principal, target) || principal.user.is_superuser;
+const isSuperuser = (p: Principal) => p.user.is_superuser;
+const isSelf = (p: Principal, target: UserRecord) => p.user.id === target.id;
+
+// ---- users (section 4) ----
+
+/** Superusers see every account; others themselves, the members and service accounts of their organizations. */
+export function userScope(principal: Principal, aff: Affiliations | undefined): UserScope {
+  if (isSuperuser(principal)) return { kind: 'all' };
+  return { kind: 'visible-to', userId: principal.user.id, organizationIds: aff?.organizationIds ?? [] };
+}
+
+/** Whether the caller administers the organization a service account belongs to. */
+export function administersServiceAccount(aff: Affiliations, target: UserRecord): boolean {
+  return target.is_service_account && target.organization_id !== null && aff.roles.get(target.organization_id) === 'admin';
+}
+
+/** Profile fields, username, email (4.3): the user itself, a superuser, an admin of a service account's organization. */
+export function canEditProfile(p: Principal, aff: Affiliations, target: UserRecord): boolean {
+  return isSelf(p, target) || isSuperuser(p) || administersServiceAccount(aff, target);
 }
 
 /** `is_onboarded` (4.3): the user itself or a superuser. */
-export function canSetOnboarded(principal: Principal, target: UserRecord): boolean {
-  return isSelf(principal, target) || principal.user.is_superuser;
+export function canSetOnboarded(p: Principal, target: UserRecord): boolean {
+  return isSelf(p, target) || isSuperuser(p);
 }
 
-/** `is_active` (4.3): a superuser (never on itself or the internal account; checked by the service). */
-export function canSetActive(principal: Principal, _target: UserRecord): boolean {
-  return principal.user.is_superuser;
+/** `is_active` (4.3): a superuser; an organization admin for its service accounts. */
+export function canSetActive(p: Principal, aff: Affiliations, target: UserRecord): boolean {
+  return isSuperuser(p) || administersServiceAccount(aff, target);
 }
 
 /** `is_superuser` (4.3): a superuser. */
-export function canSetSuperuser(principal: Principal, _target: UserRecord): boolean {
-  return principal.user.is_superuser;
+export function canSetSuperuser(p: Principal): boolean {
+  return isSuperuser(p);
 }
 
 /** `password` (4.3): the user itself (with its current password) or a superuser. */
-export function canSetPassword(principal: Principal, target: UserRecord): boolean {
-  return isSelf(principal, target) || principal.user.is_superuser;
+export function canSetPassword(p: Principal, target: UserRecord): boolean {
+  return isSelf(p, target) || isSuperuser(p);
 }
 
 /** Whether a password change must prove the current password: always when changing one's own. */
-export function mustConfirmPassword(principal: Principal, target: UserRecord): boolean {
-  return isSelf(principal, target);
+export function mustConfirmPassword(p: Principal, target: UserRecord): boolean {
+  return isSelf(p, target);
 }
 
-/** Deleting an account (4.4): a superuser or the user itself. */
-export function canDelete(principal: Principal, target: UserRecord | undefined): boolean {
-  return principal.user.is_superuser || (target !== undefined && isSelf(principal, target));
+/** Deleting an account (4.4): a superuser, the user itself, an admin of a service account's organization. */
+export function canDelete(p: Principal, aff: Affiliations, target: UserRecord | undefined): boolean {
+  return isSuperuser(p) || (target !== undefined && (isSelf(p, target) || administersServiceAccount(aff, target)));
 }
 
 /** Creating local accounts (4.5): superusers only. */
-export function canCreateUsers(principal: Principal): boolean {
-  return principal.user.is_superuser;
+export function canCreateUsers(p: Principal): boolean {
+  return isSuperuser(p);
+}
+
+/** API keys of a service account (5.2): a superuser or an admin of its organization. */
+export function canManageApiKeys(p: Principal, aff: Affiliations, target: UserRecord): boolean {
+  return isSuperuser(p) || administersServiceAccount(aff, target);
+}
+
+// ---- organizations (5.1, 5.2) ----
+
+/** Any human account may create an organization. */
+export function canCreateOrganization(p: Principal): boolean {
+  return !p.user.is_service_account;
+}
+
+/** Reading an organization, its members and workspaces: its members (and its service accounts) and superusers. */
+export function canReadOrganization(p: Principal, aff: Affiliations, organizationId: string): boolean {
+  return isSuperuser(p) || aff.organizationIds.includes(organizationId);
+}
+
+/** Changing an organization, its members and service accounts: its admins and superusers. */
+export function canAdministerOrganization(p: Principal, aff: Affiliations, organizationId: string): boolean {
+  return isSuperuser(p) || aff.roles.get(organizationId) === 'admin';
+}
+
+/** Leaving an organization: any member may remove itself. */
+export function canLeaveOrganization(p: Principal, aff: Affiliations, organizationId: string, userId: string): boolean {
+  return p.user.id === userId && aff.roles.has(organizationId);
+}
+
+// ---- workspaces (5.3) ----
+
+/** Creating workspaces: organization admins and editors (and superusers). */
+export function canCreateWorkspace(p: Principal, aff: Affiliations, organizationId: string): boolean {
+  const role = aff.roles.get(organizationId);
+  return isSuperuser(p) || role === 'admin' || role === 'editor';
+}
+
+/** Changing a workspace and its members: organization admins, workspace admins, superusers. */
+export function canAdministerWorkspace(
+  p: Principal,
+  aff: Affiliations,
+  workspace: WorkspaceRecord,
+  workspaceRole: Role | undefined,
+): boolean {
+  return isSuperuser(p) || aff.roles.get(workspace.organization_id) === 'admin' || workspaceRole === 'admin';
 }

@@ -7,6 +7,13 @@ export function newAccessToken(): string {
   return ACCESS_TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** API keys are 256 random bits too, with their own prefix; only their SHA-256 is stored. */
+export const API_KEY_PREFIX = 'rsk_';
+
+export function newApiKey(): string {
+  return API_KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }

@@ -2,11 +2,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { currentSchema } from './dialect.js';
 import * as m0001 from './migrations/0001_users_and_sessions.js';
 import * as m0002 from './migrations/0002_login_failures.js';
+import * as m0003 from './migrations/0003_organizations.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_users_and_sessions': m0001,
   '0002_login_failures': m0002,
+  '0003_organizations': m0003,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -8,6 +8,7 @@ import type { ColumnType } from 'kysely';
  */
 type Bool = ColumnType<boolean | number, boolean, boolean>;
 type Timestamp = ColumnType<string | Date, string, string>;
+type NullableTimestamp = ColumnType<string | Date | null, string | null, string | null>;
 type Json = ColumnType<string | Record<string, unknown>, string, string>;
 
 export interface UsersTable {
@@ -45,6 +46,57 @@ export interface SessionsTable {
   user_id: string;
   created: Timestamp;
   expires: Timestamp;
+  /** Set when the session was obtained by logging in with an API key; it ends with the key. */
+  api_key_id: string | null;
+}
+
+export type Role = 'admin' | 'editor' | 'viewer';
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  /** Lower-cased name: organization names are unique case-insensitively. */
+  name_lower: string;
+  description: string | null;
+  version: number;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string;
+  user_id: string;
+  role: Role;
+  created: Timestamp;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  name_lower: string;
+  description: string | null;
+  version: number;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: Role;
+  created: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the key; the key itself is shown once and never stored. */
+  key_hash: string;
+  created: Timestamp;
+  expires: NullableTimestamp;
+  last_used: NullableTimestamp;
 }
 
 export interface LoginFailuresTable {
@@ -64,6 +116,11 @@ export interface Database {
   sessions: SessionsTable;
   settings: SettingsTable;
   login_failures: LoginFailuresTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  api_keys: ApiKeysTable;
 }
 
 export type UserRow = {

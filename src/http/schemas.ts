@@ -63,3 +63,22 @@ export function errorResponses(...statuses: ErrorStatus[]) {
   responses[422] = Type.Ref('ValidationError', { description: 'Request validation failed' });
   return responses;
 }
+
+/** `offset` / `limit` pagination, as on the users list. */
+export const PageQuery = Type.Object({
+  offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Offset for pagination' }),
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Limit for pagination' }),
+});
+
+/** Roles in organizations and workspaces. */
+export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('editor'), Type.Literal('viewer')], {
+  description: 'admin, editor or viewer',
+});
+
+export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false, title: 'MembershipUpdate' });
+
+/** `{"user": UserRead, "role": ...}`: one member of an organization or workspace. */
+export const MemberRead = Type.Object(
+  { user: Type.Ref('UserRead'), role: RoleSchema },
+  { title: 'MemberRead' },
+);

@@ -1,15 +1,17 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { AuthorizationException, TooManyRequests } from '../../domain/errors.js';
+import { AuthorizationException, TooManyRequests, ValueError } from '../../domain/errors.js';
 import type { Principal } from '../../auth/access.js';
-import type { LoginThrottle } from './login-throttle.js';
 import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
-import { hashToken, newAccessToken } from '../../auth/tokens.js';
+import { API_KEY_PREFIX, hashToken, newAccessToken } from '../../auth/tokens.js';
 import type { Store } from '../../store.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 /** One message for every failed login, whatever the reason (no account enumeration). */
 const LOGIN_FAILED = 'wrong username or password';
 const BAD_CREDENTIALS = 'missing, malformed, expired or revoked credentials';
+/** `last_used` of an API key is written at most this often. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export interface AccessToken {
   access_token: string;
@@ -26,14 +28,24 @@ export class AuthService {
   ) {}
 
   /**
-   * Password login (API.md 3). Unknown user, wrong password, inactive account,
-   * service account or OAuth2 account: the same 401 after the same work.
+   * Login (API.md 3): a username (or email) and password, or only a password
+   * that is a service account's API key. Every failure is the same 401 after
+   * the same work.
    */
   async login(username: string | undefined, password: string, address: string): Promise<AccessToken> {
     const retryAfter = await this.throttle.retryAfter(username, address);
     if (retryAfter > 0) throw new TooManyRequests('too many failed logins; try again later', retryAfter);
 
-    const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
+    if (username === undefined) {
+      const found = await this.findApiKey(password);
+      if (!found) {
+        await this.throttle.recordFailure(undefined, address);
+        throw new AuthorizationException(LOGIN_FAILED);
+      }
+      return this.issueToken(found.user.id, found.key.id, found.key.expires);
+    }
+
+    const user = await this.store.repos.users.findByLogin(username);
     const verified =
       user?.password_hash != null ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
     if (!user || !verified || !user.is_active || user.is_service_account) {
@@ -41,34 +53,56 @@ export class AuthService {
       throw new AuthorizationException(LOGIN_FAILED);
     }
     await this.throttle.recordSuccess(username);
-    return this.issueToken(user.id);
+    return this.issueToken(user.id, null, null);
   }
 
-  /** Resolves a bearer token to its caller; any doubt is a 401. */
+  /** Resolves a bearer credential (access token or API key) to its caller; any doubt is a 401. */
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new AuthorizationException(BAD_CREDENTIALS);
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const found = await this.findApiKey(token);
+      if (!found) throw new AuthorizationException(BAD_CREDENTIALS);
+      return { user: found.user, sessionId: null, apiKeyId: found.key.id };
+    }
     const found = await this.store.repos.sessions.findLive(hashToken(token), this.now());
     if (!found || !found.user.is_active) throw new AuthorizationException(BAD_CREDENTIALS);
-    return { user: found.user, sessionId: found.sessionId };
+    return { user: found.user, sessionId: found.sessionId, apiKeyId: found.apiKeyId };
   }
 
   /** Revokes the session the request was made with. */
   async logout(principal: Principal): Promise<void> {
+    if (principal.sessionId === null) {
+      throw new ValueError('an API key is not a session: delete the key to revoke it');
+    }
     await this.store.repos.sessions.delete(principal.sessionId);
   }
 
-  private async issueToken(userId: string): Promise<AccessToken> {
+  /** A live API key of an active service account, its use recorded. */
+  private async findApiKey(key: string) {
+    const now = this.clock();
+    const found = await this.store.repos.apiKeys.findLive(hashToken(key), now.toISOString());
+    if (!found || !found.user.is_active || !found.user.is_service_account) return undefined;
+    const notSince = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+    await this.store.repos.apiKeys.touch(found.key.id, now.toISOString(), notSince);
+    return found;
+  }
+
+  private async issueToken(userId: string, apiKeyId: string | null, keyExpires: string | null): Promise<AccessToken> {
     const token = newAccessToken();
     const now = this.clock();
+    let expires = now.getTime() + this.tokenTtlSeconds * 1000;
+    // A session opened with an API key never outlives the key.
+    if (keyExpires !== null) expires = Math.min(expires, Date.parse(keyExpires));
     await this.store.repos.sessions.deleteExpiredForUser(userId, now.toISOString());
     await this.store.repos.sessions.insert({
       id: uuidv7(),
       token_hash: hashToken(token),
       user_id: userId,
       created: now.toISOString(),
-      expires: new Date(now.getTime() + this.tokenTtlSeconds * 1000).toISOString(),
+      expires: new Date(expires).toISOString(),
+      api_key_id: apiKeyId,
     });
-    return { access_token: token, token_type: 'bearer', expires_in: this.tokenTtlSeconds };
+    return { access_token: token, token_type: 'bearer', expires_in: Math.round((expires - now.getTime()) / 1000) };
   }
 
   private now(): string {

@@ -8,6 +8,13 @@ export interface SessionValues {
   user_id: string;
   created: string;
   expires: string;
+  api_key_id: string | null;
+}
+
+export interface LiveSession {
+  sessionId: string;
+  apiKeyId: string | null;
+  user: UserRecord;
 }
 
 export class SessionsRepository {
@@ -18,18 +25,18 @@ export class SessionsRepository {
   }
 
   /** The live session a token hash names, with its account; undefined when expired or unknown. */
-  async findLive(tokenHash: string, now: string): Promise<{ sessionId: string; user: UserRecord } | undefined> {
+  async findLive(tokenHash: string, now: string): Promise<LiveSession | undefined> {
     const row = await this.db
       .selectFrom('sessions')
       .innerJoin('users', 'users.id', 'sessions.user_id')
       .selectAll('users')
-      .select('sessions.id as session_id')
+      .select(['sessions.id as session_id', 'sessions.api_key_id as session_api_key_id'])
       .where('sessions.token_hash', '=', tokenHash)
       .where('sessions.expires', '>', now)
       .executeTakeFirst();
     if (!row) return undefined;
-    const { session_id, ...user } = row;
-    return { sessionId: session_id, user: toRecord(user as UserRow) };
+    const { session_id, session_api_key_id, ...user } = row;
+    return { sessionId: session_id, apiKeyId: session_api_key_id, user: toRecord(user as UserRow) };
   }
 
   async delete(id: string): Promise<void> {
@@ -45,6 +52,17 @@ export class SessionsRepository {
   }
 
   /** Drops a user's expired sessions (they already fail; this only keeps the table small). */
+  /** Live sessions of a user (what a delete would end). */
+  async countLiveForUser(userId: string, now: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('user_id', '=', userId)
+      .where('expires', '>', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async deleteExpiredForUser(userId: string, now: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('user_id', '=', userId).where('expires', '<=', now).execute();
   }

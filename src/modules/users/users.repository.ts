@@ -28,11 +28,14 @@ export interface UserRecord {
 }
 
 /** Which accounts a query may return. Decided by `auth/access.ts`. */
-export type UserScope = { kind: 'all' } | { kind: 'visible-to'; userId: string };
+export type UserScope =
+  | { kind: 'all' }
+  | { kind: 'visible-to'; userId: string; organizationIds: readonly string[] };
 
 export interface UserFilters {
   user_id?: string;
   username?: string;
+  organization_id?: string;
   email?: string;
   oauth_provider?: string;
   oauth_id?: string;
@@ -118,6 +121,12 @@ export class UsersRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** The ids of an organization's service accounts. */
+  async serviceAccountIdsOf(organizationId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('users').select('id').where('organization_id', '=', organizationId).execute();
+    return rows.map((r) => r.id);
+  }
+
   async delete(id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;
@@ -127,7 +136,20 @@ export class UsersRepository {
   private scoped(scope: UserScope) {
     const query = this.db.selectFrom('users');
     if (scope.kind === 'all') return query;
-    return query.where('users.id', '=', scope.userId);
+    const { userId, organizationIds } = scope;
+    if (organizationIds.length === 0) return query.where('users.id', '=', userId);
+    // Itself, the members of its organizations, and those organizations' service accounts.
+    return query.where((eb) =>
+      eb.or([
+        eb('users.id', '=', userId),
+        eb(
+          'users.id',
+          'in',
+          eb.selectFrom('organization_members').select('organization_members.user_id').where('organization_members.organization_id', 'in', organizationIds),
+        ),
+        eb('users.organization_id', 'in', organizationIds),
+      ]),
+    );
   }
 }
 
@@ -136,6 +158,9 @@ function applyFilters<O>(
   filters: UserFilters,
 ): SelectQueryBuilder<Database, 'users', O> {
   if (filters.user_id !== undefined) query = query.where('users.id', '=', filters.user_id);
+  if (filters.organization_id !== undefined) {
+    query = query.where('users.organization_id', '=', filters.organization_id);
+  }
   if (filters.username !== undefined) query = query.where('users.username_lower', '=', filters.username.toLowerCase());
   if (filters.email !== undefined) query = query.where('users.email_lower', '=', filters.email.toLowerCase());
   if (filters.oauth_provider !== undefined) query = query.where('users.oauth_provider', '=', filters.oauth_provider);

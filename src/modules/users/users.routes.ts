@@ -4,7 +4,16 @@ import { errorResponses } from '../../http/schemas.js';
 import { etag, parseIfMatch } from '../../http/etag.js';
 import { toUserRead } from './users.mapper.js';
 import type { UsersService } from './users.service.js';
-import { IfMatchHeaders, UserCreate, UserIdParams, UserListQuery, UserUpdate, type UserRead } from './users.schemas.js';
+import {
+  DeleteQuery,
+  DeletionPlan,
+  IfMatchHeaders,
+  UserCreate,
+  UserIdParams,
+  UserListQuery,
+  UserUpdate,
+  type UserRead,
+} from './users.schemas.js';
 
 export interface UsersRoutesOptions {
   users: UsersService;
@@ -153,14 +162,20 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         operationId: 'deleteUser',
         summary: 'Delete a user',
         description:
-          'A superuser, the user itself (or an admin of a service account\'s organization). Removes the account with its sessions in one transaction.',
+          "A superuser, the user itself, or an admin of a service account's organization. Removes the account, its organization and workspace memberships, API keys and sessions in one transaction; resources it created stay. With dry_run=true, answers 200 with the plan and changes nothing.",
         tags,
         security,
         params: UserIdParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 401, 403, 404) },
+        querystring: DeleteQuery,
+        response: {
+          200: DeletionPlan,
+          204: Type.Null({ description: 'Deleted' }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
+      if (request.query.dry_run) return users.planDeletion(request.principal, request.params.user_id);
       await users.delete(request.principal, request.params.user_id);
       return reply.code(204).send(null);
     },

@@ -142,6 +142,9 @@ export const UserListQuery = Type.Object({
   username: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by username (case-insensitive, exact)' })),
   is_superuser: Type.Optional(Type.Boolean({ description: 'Filter by superuser status' })),
   is_service_account: Type.Optional(Type.Boolean({ description: 'Filter service accounts' })),
+  organization_id: Type.Optional(
+    Type.String({ format: 'uuid', description: 'The service accounts of this organization' }),
+  ),
 });
 export type UserListQuery = Static<typeof UserListQuery>;
 
@@ -152,3 +155,34 @@ export const UserIdParams = Type.Object({
 export const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag of the version this update is based on.' })),
 });
+
+export const DeleteQuery = Type.Object({
+  dry_run: Type.Boolean({
+    default: false,
+    description: 'Answer 200 with what the delete would remove and what blocks it, changing nothing.',
+  }),
+});
+
+export const DeletionPlan = Type.Object(
+  {
+    user_id: Uuid,
+    allowed: Type.Boolean({ description: 'Whether the delete would succeed now.' }),
+    blockers: Type.Array(
+      Type.Object({
+        reason: Type.Union([Type.Literal('internal_account'), Type.Literal('last_admin')]),
+        message: Type.String(),
+        organization_id: Nullable(Type.String({ format: 'uuid' })),
+      }),
+      { description: 'Why the delete would be refused.' },
+    ),
+    organization_memberships: Type.Array(
+      Type.Object({ organization_id: Uuid, organization_name: Type.String(), role: Type.String() }),
+    ),
+    workspace_memberships: Type.Array(
+      Type.Object({ workspace_id: Uuid, workspace_name: Type.String(), organization_id: Uuid, role: Type.String() }),
+    ),
+    api_keys: Type.Array(Type.Object({ id: Uuid, name: Type.String() })),
+    active_sessions: Type.Integer({ description: 'Sessions (access tokens) that would end.' }),
+  },
+  { title: 'DeletionPlan', description: 'What deleting the account would remove; nothing is changed.' },
+);

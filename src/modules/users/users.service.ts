@@ -9,11 +9,29 @@ import {
   ValueError,
 } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
-import type { Principal } from '../../auth/access.js';
+import type { Affiliations, Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Repositories, Store } from '../../store.js';
 import type { UserFilters, UserRecord, UserValues } from './users.repository.js';
 import type { UserCreate, UserUpdate } from './users.schemas.js';
+
+/** What deleting an account would remove, and what stops it (`DELETE ...?dry_run=true`). */
+export interface DeletionPlan {
+  user_id: string;
+  allowed: boolean;
+  blockers: { reason: 'internal_account' | 'last_admin'; message: string; organization_id: string | null }[];
+  organization_memberships: { organization_id: string; organization_name: string; role: string }[];
+  workspace_memberships: { workspace_id: string; workspace_name: string; organization_id: string; role: string }[];
+  api_keys: { id: string; name: string }[];
+  active_sessions: number;
+}
+
+export interface ServiceAccountCreate {
+  username: string;
+  name?: string | null;
+  avatar_url?: string | null;
+  metadata?: Record<string, unknown>;
+}
 
 export interface ListOptions {
   filters: UserFilters;
@@ -31,14 +49,25 @@ export class UsersService {
     private readonly clock: Clock,
   ) {}
 
-  list(principal: Principal, options: ListOptions): Promise<UserRecord[]> {
-    return this.store.repos.users.list(access.userScope(principal), options.filters, options.offset, options.limit);
+  async list(principal: Principal, options: ListOptions): Promise<UserRecord[]> {
+    const scope = access.userScope(principal, await this.affiliations(this.store.repos, principal));
+    return this.store.repos.users.list(scope, options.filters, options.offset, options.limit);
   }
 
   async get(principal: Principal, userId: string): Promise<UserRecord> {
-    const user = await this.store.repos.users.findById(userId, access.userScope(principal));
+    const scope = access.userScope(principal, await this.affiliations(this.store.repos, principal));
+    const user = await this.store.repos.users.findById(userId, scope);
     if (!user) throw new KeyError(`user ${userId} not found`);
     return user;
+  }
+
+  /**
+   * The caller's organizations. Superusers see and may do everything, so
+   * theirs are not loaded.
+   */
+  async affiliations(repos: Repositories, principal: Principal): Promise<Affiliations> {
+    if (principal.user.is_superuser) return access.affiliations(principal, []);
+    return access.affiliations(principal, await repos.organizations.membershipsOf(principal.user.id));
   }
 
   async create(principal: Principal, input: UserCreate): Promise<UserRecord> {
@@ -80,21 +109,24 @@ export class UsersService {
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.store.transaction(async (repos) => {
-        const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal));
+        const aff = await this.affiliations(repos, principal);
+        const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal, aff));
         if (!target) throw new IllegalOperationError(`you may not update user ${userId}`);
         if (ifMatch !== undefined && !ifMatch.includes(target.version)) {
           throw new PreconditionFailed(`user ${userId} is not at the version named by If-Match`);
         }
-        const values = await this.checkUpdate(principal, target, input);
+        const values = await this.checkUpdate(principal, aff, target, input);
         if (Object.keys(values).length === 0 && passwordHash === undefined) return target;
         if (passwordHash !== undefined) values.password_hash = passwordHash;
         const written = await this.write(repos, target, values, input);
         if (!written) return undefined;
         if (passwordHash !== undefined) {
-          const keep = principal.user.id === target.id ? principal.sessionId : undefined;
+          const keep = principal.user.id === target.id ? (principal.sessionId ?? undefined) : undefined;
           await repos.sessions.deleteForUser(target.id, keep);
         }
-        if (values.is_active === false) await repos.sessions.deleteForUser(target.id);
+        if (values.is_active === false) {
+          await repos.sessions.deleteForUser(target.id);
+        }
         return (await repos.users.findById(target.id))!;
       });
       if (outcome) return outcome;
@@ -104,20 +136,95 @@ export class UsersService {
     }
   }
 
-  /** Deletes an account and, in the same transaction, everything that hangs on it. */
+  /**
+   * Deletes an account and, in the same transaction, its organization and
+   * workspace memberships, API keys and sessions. Resources it created stay.
+   */
   async delete(principal: Principal, userId: string): Promise<void> {
     await this.store.transaction(async (repos) => {
-      const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal));
-      if (!access.canDelete(principal, target)) throw new IllegalOperationError(`you may not delete user ${userId}`);
-      if (!target) throw new KeyError(`user ${userId} not found`);
+      const target = await this.deletable(repos, principal, userId, true);
       if (target.is_internal) throw new ValueError('internal user cannot be deleted');
-      await repos.sessions.deleteForUser(target.id);
-      await repos.users.delete(target.id);
+      const soleAdmin = await repos.organizations.soleAdminOf(target.id);
+      if (soleAdmin.length > 0) {
+        throw new IllegalOperationError(
+          `user ${target.username} is the last admin of ${soleAdmin.map((o) => `organization ${o.name}`).join(', ')}; ` +
+            'hand the organization over or delete it first',
+        );
+      }
+      await removeAccount(repos, target.id);
     });
   }
 
+  /** The plan of `delete`: same permission checks, nothing changed. */
+  async planDeletion(principal: Principal, userId: string): Promise<DeletionPlan> {
+    const repos = this.store.repos;
+    const target = await this.deletable(repos, principal, userId, false);
+    const [organizations, workspaces, apiKeys, sessions, soleAdmin] = await Promise.all([
+      repos.organizations.membershipsOf(target.id),
+      repos.workspaces.membershipsOf(target.id),
+      repos.apiKeys.listForUser(target.id),
+      repos.sessions.countLiveForUser(target.id, this.now()),
+      repos.organizations.soleAdminOf(target.id),
+    ]);
+    const blockers: DeletionPlan['blockers'] = [];
+    if (target.is_internal) {
+      blockers.push({ reason: 'internal_account', message: 'internal user cannot be deleted', organization_id: null });
+    }
+    for (const org of soleAdmin) {
+      blockers.push({
+        reason: 'last_admin',
+        message: `last admin of organization ${org.name}: hand it over or delete it first`,
+        organization_id: org.id,
+      });
+    }
+    return {
+      user_id: target.id,
+      allowed: blockers.length === 0,
+      blockers,
+      organization_memberships: organizations,
+      workspace_memberships: workspaces,
+      api_keys: apiKeys.map((k) => ({ id: k.id, name: k.name })),
+      active_sessions: sessions,
+    };
+  }
+
+  /** The account `principal` may delete: 403 for anyone without the right, 404 for a superuser's miss. */
+  private async deletable(repos: Repositories, principal: Principal, userId: string, lock: boolean) {
+    const aff = await this.affiliations(repos, principal);
+    const scope = access.userScope(principal, aff);
+    const target = lock ? await repos.users.findByIdForUpdate(userId, scope) : await repos.users.findById(userId, scope);
+    if (!access.canDelete(principal, aff, target)) throw new IllegalOperationError(`you may not delete user ${userId}`);
+    if (!target) throw new KeyError(`user ${userId} not found`);
+    return target;
+  }
+
+  /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
+  async createServiceAccount(repos: Repositories, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
+    try {
+      return await repos.users.insert(
+        uuidv7(),
+        {
+          username: input.username,
+          name: input.name ?? null,
+          avatar_url: input.avatar_url ?? null,
+          metadata: input.metadata ?? {},
+          is_service_account: true,
+          organization_id: organizationId,
+        },
+        this.now(),
+      );
+    } catch (error) {
+      throw asEntityExists(error, input) ?? error;
+    }
+  }
+
   /** Checks every field of `input` against 4.3; returns the columns to write. */
-  private async checkUpdate(principal: Principal, target: UserRecord, input: UserUpdate): Promise<UserValues> {
+  private async checkUpdate(
+    principal: Principal,
+    aff: Affiliations,
+    target: UserRecord,
+    input: UserUpdate,
+  ): Promise<UserValues> {
     const values: UserValues = {};
     const isOauth = target.oauth_provider !== null;
     const refuse = (message: string): never => {
@@ -125,7 +232,7 @@ export class UsersService {
     };
 
     const profile = ['name', 'avatar_url', 'company', 'job_title', 'metadata', 'username', 'email'] as const;
-    if (profile.some((field) => input[field] !== undefined) && !access.canEditProfile(principal, target)) {
+    if (profile.some((field) => input[field] !== undefined) && !access.canEditProfile(principal, aff, target)) {
       refuse(`you may not update user ${target.id}`);
     }
     for (const field of ['name', 'avatar_url', 'company', 'job_title', 'metadata'] as const) {
@@ -146,13 +253,15 @@ export class UsersService {
       values.is_onboarded = input.is_onboarded;
     }
     if (input.is_active !== undefined && input.is_active !== target.is_active) {
-      if (!access.canSetActive(principal, target)) refuse('only a superuser may activate or deactivate accounts');
+      if (!access.canSetActive(principal, aff, target)) {
+        refuse('only a superuser (or, for a service account, an admin of its organization) may activate or deactivate it');
+      }
       if (target.is_internal) refuse('the internal account cannot be deactivated');
       if (target.id === principal.user.id) refuse('you cannot activate or deactivate your own account');
       values.is_active = input.is_active;
     }
     if (input.is_superuser !== undefined && input.is_superuser !== target.is_superuser) {
-      if (!access.canSetSuperuser(principal, target)) refuse('only a superuser may grant or revoke superuser');
+      if (!access.canSetSuperuser(principal)) refuse('only a superuser may grant or revoke superuser');
       if (target.is_internal) refuse('the internal account is always a superuser');
       if (target.is_service_account) throw new ValueError('service accounts cannot be superusers');
       values.is_superuser = input.is_superuser;
@@ -186,6 +295,15 @@ export class UsersService {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+/** Removes an account with everything that hangs on it; callers run this inside a transaction. */
+export async function removeAccount(repos: Repositories, userId: string): Promise<void> {
+  await repos.sessions.deleteForUser(userId);
+  await repos.apiKeys.deleteForUser(userId);
+  await repos.workspaces.deleteMembershipsOf(userId);
+  await repos.organizations.deleteMembershipsOf(userId);
+  await repos.users.delete(userId);
 }
 
 /** Turns a unique violation on users into the contract's 409, naming the taken field. */

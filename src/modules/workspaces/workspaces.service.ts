@@ -1,0 +1,136 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from '../../clock.js';
+import { asUniqueViolation } from '../../db/dialect.js';
+import type { Role } from '../../db/schema.js';
+import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
+import * as access from '../../auth/access.js';
+import type { Principal } from '../../auth/access.js';
+import type { Repositories, Store } from '../../store.js';
+import type { OrganizationsService } from '../organizations/organizations.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { UserRecord } from '../users/users.repository.js';
+import type { WorkspaceRecord } from './workspaces.repository.js';
+import type { WorkspaceCreate, WorkspaceUpdate } from './workspaces.schemas.js';
+
+/** Workspaces inside organizations and their members (API.md 5.3). */
+export class WorkspacesService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly users: UsersService,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  async create(principal: Principal, organizationId: string, input: WorkspaceCreate): Promise<WorkspaceRecord> {
+    return this.store.transaction(async (repos) => {
+      const { organization, aff } = await this.organizations.readable(repos, principal, organizationId);
+      if (!access.canCreateWorkspace(principal, aff, organizationId)) {
+        throw new IllegalOperationError(`only admins and editors of organization ${organization.name} may create workspaces`);
+      }
+      return this.write(() =>
+        repos.workspaces.insert(
+          { id: uuidv7(), organization_id: organizationId, name: input.name, description: input.description ?? null },
+          this.now(),
+        ),
+      );
+    });
+  }
+
+  async listByOrganization(principal: Principal, organizationId: string, offset: number, limit: number) {
+    await this.organizations.readable(this.store.repos, principal, organizationId);
+    return this.store.repos.workspaces.listByOrganization(organizationId, offset, limit);
+  }
+
+  async get(principal: Principal, workspaceId: string): Promise<WorkspaceRecord> {
+    return (await this.readable(this.store.repos, principal, workspaceId)).workspace;
+  }
+
+  async update(principal: Principal, workspaceId: string, input: WorkspaceUpdate): Promise<WorkspaceRecord> {
+    return this.store.transaction(async (repos) => {
+      await this.administered(repos, principal, workspaceId);
+      if (input.name !== undefined || input.description !== undefined) {
+        await this.write(() => repos.workspaces.update(workspaceId, input, this.now()));
+      }
+      return (await repos.workspaces.findById(workspaceId))!;
+    });
+  }
+
+  async delete(principal: Principal, workspaceId: string): Promise<void> {
+    await this.store.transaction(async (repos) => {
+      await this.administered(repos, principal, workspaceId);
+      await repos.workspaces.delete(workspaceId);
+    });
+  }
+
+  async members(principal: Principal, workspaceId: string) {
+    await this.readable(this.store.repos, principal, workspaceId);
+    return this.store.repos.workspaces.members(workspaceId);
+  }
+
+  /** Adds a member or changes its role; it must belong to the organization (or be one of its service accounts). */
+  async putMember(
+    principal: Principal,
+    workspaceId: string,
+    userId: string,
+    role: Role,
+  ): Promise<{ user: UserRecord; role: Role }> {
+    return this.store.transaction(async (repos) => {
+      const { workspace } = await this.administered(repos, principal, workspaceId);
+      const user = await repos.users.findById(userId);
+      if (!user) throw new KeyError(`user ${userId} not found`);
+      const inOrganization =
+        user.organization_id === workspace.organization_id ||
+        (await repos.organizations.roleOf(workspace.organization_id, userId)) !== undefined;
+      if (!inOrganization) {
+        throw new ValueError(`user ${user.username} is not a member of the workspace's organization`);
+      }
+      await repos.workspaces.upsertMember(workspaceId, userId, role, this.now());
+      return { user, role };
+    });
+  }
+
+  async removeMember(principal: Principal, workspaceId: string, userId: string): Promise<void> {
+    await this.store.transaction(async (repos) => {
+      const { workspace, aff } = await this.readable(repos, principal, workspaceId);
+      const ownRole = await repos.workspaces.roleOf(workspaceId, principal.user.id);
+      const leaving = principal.user.id === userId && ownRole !== undefined;
+      if (!leaving && !access.canAdministerWorkspace(principal, aff, workspace, ownRole)) {
+        throw new IllegalOperationError(`only admins may remove members of workspace ${workspace.name}`);
+      }
+      if (!(await repos.workspaces.deleteMember(workspaceId, userId))) {
+        throw new KeyError(`user ${userId} is not a member of workspace ${workspace.name}`);
+      }
+    });
+  }
+
+  /** The workspace if the caller may read its organization; 404 otherwise. */
+  private async readable(repos: Repositories, principal: Principal, workspaceId: string) {
+    const aff = await this.users.affiliations(repos, principal);
+    const found = await repos.workspaces.findById(workspaceId);
+    const workspace = found && access.canReadOrganization(principal, aff, found.organization_id) ? found : undefined;
+    if (!workspace) throw new KeyError(`workspace ${workspaceId} not found`);
+    return { workspace, aff };
+  }
+
+  private async administered(repos: Repositories, principal: Principal, workspaceId: string) {
+    const found = await this.readable(repos, principal, workspaceId);
+    const ownRole = await repos.workspaces.roleOf(workspaceId, principal.user.id);
+    if (!access.canAdministerWorkspace(principal, found.aff, found.workspace, ownRole)) {
+      throw new IllegalOperationError(`only admins may change workspace ${found.workspace.name}`);
+    }
+    return found;
+  }
+
+  private async write<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (asUniqueViolation(error)) throw new EntityExistsError('a workspace with this name already exists in the organization');
+      throw error;
+    }
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
