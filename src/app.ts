@@ -8,6 +8,7 @@ import type { Store } from './store.js';
 import { authenticate } from './auth/authenticate.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
+import { parseJsonBody } from './http/json-body.js';
 import { validatorCompiler } from './http/validation.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
@@ -39,9 +40,14 @@ export async function buildApp({ config, store, clock, logger }: AppDeps): Promi
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
@@ -66,7 +72,7 @@ export async function buildApp({ config, store, clock, logger }: AppDeps): Promi
 
   const throttle = new LoginThrottle(store, clock, config.loginThrottle);
   const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds);
-  const users = new UsersService(store, clock);
+  const users = new UsersService(store, clock, throttle);
   const organizations = new OrganizationsService(store, clock, users);
   const workspaces = new WorkspacesService(store, clock, users, organizations);
   const apiKeys = new ApiKeysService(store, clock, users);

@@ -14,7 +14,8 @@ export interface Config {
   logLevel: string;
   bodyLimitBytes: number;
   databasePoolSize: number;
-  trustProxy: boolean;
+  /** Fastify's `trustProxy`: false, a hop count, or the proxies' addresses / CIDR ranges. */
+  trustProxy: boolean | number | string[];
   /** Apply pending migrations at startup (otherwise `npm run migrate` does, and startup checks). */
   migrateOnStart: boolean;
   loginThrottle: {
@@ -52,6 +53,24 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
   throw new ConfigError(`${name} must be true or false (got '${raw}')`);
+}
+
+/**
+ * `false` (default), a number of trusted hops, or a comma-separated list of
+ * proxy addresses or CIDR ranges. `true` (trust every hop) lets any client
+ * choose its own address through X-Forwarded-For, so it is refused.
+ */
+function trustProxy(env: Env): false | number | string[] {
+  const raw = read(env, 'ROSTER_TRUST_PROXY');
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (raw === 'true' || entries.length === 0 || entries.some((entry) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) {
+    throw new ConfigError(
+      `ROSTER_TRUST_PROXY must be false, a number of proxy hops, or proxy addresses / CIDR ranges separated by commas (got '${raw}')`,
+    );
+  }
+  return entries;
 }
 
 function databaseUrl(env: Env): string {
@@ -92,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: integer(env, 'ROSTER_BODY_LIMIT', 65_536, 1024, 10_485_760),
     databasePoolSize: integer(env, 'ROSTER_DATABASE_POOL_SIZE', 10, 1, 1000),
-    trustProxy: boolean(env, 'ROSTER_TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     migrateOnStart: boolean(env, 'ROSTER_MIGRATE_ON_START', true),
     loginThrottle: {
       maxFailuresPerUsername: integer(env, 'ROSTER_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),

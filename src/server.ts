@@ -32,6 +32,20 @@ async function main(): Promise<void> {
   }
   const store = new Store(handle.db);
   const boot = await bootstrap(store, config, systemClock);
+  if (boot.generatedAdminPassword) {
+    // Printed at once: should anything below fail, the password is not lost with it.
+    process.stdout.write(
+      [
+        '',
+        '  Internal administrator created. This password is shown once; keep it safe:',
+        `    username: ${config.adminUsername}`,
+        `    password: ${boot.generatedAdminPassword}`,
+        '  (set ROSTER_ADMIN_PASSWORD before the first start to choose it yourself)',
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
   const app = await buildApp({ config, store, clock: systemClock });
   app.addHook('onClose', async () => handle.close());
 
@@ -49,18 +63,9 @@ async function main(): Promise<void> {
   }
   const address = app.server.address();
   const url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : String(address);
-  const lines = [`Roster is listening on ${url} (API docs: ${url}/docs, database: ${describeUrl(config.databaseUrl)})`];
-  if (boot.generatedAdminPassword) {
-    lines.push(
-      '',
-      '  Internal administrator created. This password is shown once; keep it safe:',
-      `    username: ${config.adminUsername}`,
-      `    password: ${boot.generatedAdminPassword}`,
-      '  (set ROSTER_ADMIN_PASSWORD before the first start to choose it yourself)',
-      '',
-    );
-  }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(
+    `Roster is listening on ${url} (API docs: ${url}/docs, database: ${describeUrl(config.databaseUrl)})\n`,
+  );
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -73,9 +78,19 @@ async function main(): Promise<void> {
   }
 }
 
-/** The database URL without its password, for messages. */
+/** The database URL without its password (in the credentials or the query), for messages. */
 function describeUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|key/i.test(key)) parsed.searchParams.set(key, '***');
+    }
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 main().catch((error: unknown) => {

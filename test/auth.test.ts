@@ -1,5 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { v7 as uuidv7 } from 'uuid';
+import { hashToken } from '../src/auth/tokens.js';
 import {
   ADMIN_PASSWORD,
   PASSWORD,
@@ -193,6 +195,31 @@ for (const engine of engines()) {
       assert.equal((await me(await login(t.app, user.username, 'a-new-password'))).statusCode, 200);
     });
 
+    it('never revives a session opened with credentials that changed meanwhile', async () => {
+      // A login that checked the old password but stored its session after the change
+      // carries the old credential version: it must be dead on arrival.
+      const { user, token } = await createUserWithToken(t);
+      const before = (await t.store.repos.users.findById(user.id))!;
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { password: 'changed-by-admin' },
+      });
+      const lateToken = 'rst_' + 'L'.repeat(43);
+      await t.store.repos.sessions.insert({
+        id: uuidv7(),
+        token_hash: hashToken(lateToken),
+        user_id: user.id,
+        credential_version: before.credential_version,
+        created: t.clock.now().toISOString(),
+        expires: new Date(t.clock.now().getTime() + 3_600_000).toISOString(),
+        api_key_id: null,
+      });
+      assert.equal((await me(lateToken)).statusCode, 401);
+      assert.equal((await me(token)).statusCode, 401);
+    });
+
     it('revokes every token of an account when a superuser sets its password', async () => {
       const { user, token } = await createUserWithToken(t);
       const response = await t.app.inject({
@@ -223,6 +250,80 @@ for (const engine of engines()) {
         assert.equal((await attempt(ADMIN_PASSWORD)).statusCode, 200);
       } finally {
         await t.close();
+      }
+    });
+
+    it('counts parallel guesses before checking them, so none slips past the limit', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3' });
+      try {
+        const responses = await Promise.all(
+          Array.from({ length: 12 }, () =>
+            t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'wrong-password' } }),
+          ),
+        );
+        const statuses = responses.map((r) => r.statusCode).sort();
+        assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(9).fill(429)]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('counts the username and the email of one account against one budget', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3' });
+      try {
+        const user = await createUser(t, { email: 'budget@example.com' });
+        const attempt = (username: string) =>
+          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'wrong-password' } });
+        assert.equal((await attempt(user.username)).statusCode, 401);
+        assert.equal((await attempt('BUDGET@example.com')).statusCode, 401);
+        assert.equal((await attempt(user.username.toUpperCase())).statusCode, 401);
+        assert.equal((await attempt('budget@example.com')).statusCode, 429);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('rate limits guesses of current_password like logins', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3' });
+      try {
+        const { token } = await createUserWithToken(t);
+        const guess = (current_password: string) =>
+          t.app.inject({
+            method: 'PATCH',
+            url: '/api/v1/users/me',
+            headers: bearer(token),
+            payload: { password: 'a-new-password', current_password },
+          });
+        for (let i = 0; i < 3; i++) assert.equal((await guess(`wrong-${i}-password`)).statusCode, 403);
+        const limited = await guess(PASSWORD);
+        assert.equal(limited.statusCode, 429);
+        assert.ok(Number(limited.headers['retry-after']) > 0);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
+      for (const [trust, limited] of [[undefined, true], ['127.0.0.1', false]] as const) {
+        const t = await createTestApp(engine, {
+          ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '2',
+          ...(trust ? { ROSTER_TRUST_PROXY: trust } : {}),
+        });
+        try {
+          const statuses = [];
+          for (let i = 0; i < 4; i++) {
+            const response = await t.app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              headers: { 'x-forwarded-for': `10.9.9.${i}` },
+              payload: { username: `nobody-${i}`, password: 'wrong-password' },
+            });
+            statuses.push(response.statusCode);
+          }
+          assert.equal(statuses.includes(429), limited, `trust ${trust}: ${statuses}`);
+        } finally {
+          await t.close();
+        }
       }
     });
 

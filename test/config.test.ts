@@ -47,7 +47,8 @@ describe('configuration', () => {
       [{ ROSTER_ADMIN_PASSWORD: 'short' }, /^ROSTER_ADMIN_PASSWORD must be 8 to 1024/],
       [{ ROSTER_SECRET_KEY: 'short' }, /^ROSTER_SECRET_KEY must be at least 32/],
       [{ ROSTER_LOG_LEVEL: 'loud' }, /^ROSTER_LOG_LEVEL must be one of/],
-      [{ ROSTER_TRUST_PROXY: 'maybe' }, /^ROSTER_TRUST_PROXY must be true or false/],
+      [{ ROSTER_TRUST_PROXY: 'maybe' }, /^ROSTER_TRUST_PROXY must be false, a number of proxy hops/],
+      [{ ROSTER_TRUST_PROXY: 'true' }, /^ROSTER_TRUST_PROXY must be false, a number of proxy hops/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (error: unknown) => {
@@ -57,6 +58,12 @@ describe('configuration', () => {
         return true;
       });
     }
+  });
+
+  it('reads ROSTER_TRUST_PROXY as a hop count or a list of proxies', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ ROSTER_TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ ROSTER_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy, ['10.0.0.1', '192.168.0.0/16']);
   });
 
   it('never repeats a database password in its message', () => {

@@ -25,7 +25,7 @@ for (const engine of engines()) {
     };
 
     it('answers malformed JSON with 422 json_invalid', async () => {
-      for (const body of ['{"name": ', '{name: 1}', '']) {
+      for (const body of ['{"name": ', '{name: 1}', '{"__proto__": {"is_superuser": true}}']) {
         const response = await patchRaw(body);
         assert.equal(response.statusCode, 422, JSON.stringify(body));
         assert.equal(response.json().detail[0].type, 'json_invalid');
@@ -34,13 +34,71 @@ for (const engine of engines()) {
       await unchanged();
     });
 
-    it('answers a JSON body that is not an object with 422', async () => {
-      for (const body of ['[]', '"text"', '42', 'null']) {
+    it('answers a JSON body that is not an object, or none at all, with 422', async () => {
+      for (const body of ['[]', '"text"', '42', 'null', '', '  ']) {
         const response = await patchRaw(body);
         assert.equal(response.statusCode, 422, body);
         assert.deepEqual(response.json().detail[0].loc, ['body']);
       }
       await unchanged();
+    });
+
+    it('answers JSON nested deeper than 32 levels with 422, even before authentication', async () => {
+      const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+      const patched = await patchRaw(`{"metadata": {"a": ${deep(5000)}}}`);
+      assert.equal(patched.statusCode, 422);
+      assert.equal(patched.json().detail[0].type, 'json_invalid');
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"username": ${deep(5000)}, "password": "x"}`,
+      });
+      assert.equal(login.statusCode, 422);
+      assert.equal(login.json().detail[0].type, 'json_invalid');
+      const fits = await patchRaw(`{"metadata": {"a": ${deep(30)}}}`);
+      assert.equal(fits.statusCode, 200);
+      user = fits.json();
+    });
+
+    it('accepts an empty body sent with a JSON content type where no body is expected', async () => {
+      const other = await createUser(t);
+      const response = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/users/${other.id}`,
+        headers: { ...bearer(t.adminToken), 'content-type': 'application/json' },
+      });
+      assert.equal(response.statusCode, 204);
+    });
+
+    it('never echoes the value of an unknown or secret-looking field', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { username: 'admin', password: 'x', Password: 'Sup3rSecret!', new_token: 5 },
+      });
+      assert.equal(response.statusCode, 422);
+      assert.ok(!response.body.includes('Sup3rSecret'));
+      const form = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'username=admin&passwd=Sup3rSecret!&password=x',
+      });
+      assert.equal(form.statusCode, 422);
+      assert.ok(!form.body.includes('Sup3rSecret'));
+    });
+
+    it('takes ids only in the canonical UUID form, in either case', async () => {
+      const urn = await t.app.inject({ method: 'GET', url: `/api/v1/users/urn:uuid:${user.id}`, headers: bearer(t.adminToken) });
+      assert.equal(urn.statusCode, 422);
+      const listed = await t.app.inject({ method: 'GET', url: `/api/v1/users?user_id=urn:uuid:${user.id}`, headers: bearer(t.adminToken) });
+      assert.equal(listed.statusCode, 422);
+      const upper = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id.toUpperCase()}`, headers: bearer(t.adminToken) });
+      assert.equal(upper.statusCode, 200);
+      assert.equal(upper.json().id, user.id);
+      const upperFilter = await t.app.inject({ method: 'GET', url: `/api/v1/users?user_id=${user.id.toUpperCase()}`, headers: bearer(t.adminToken) });
+      assert.equal(upperFilter.json().length, 1);
     });
 
     it('answers a body over 64 KiB with 413 PayloadTooLarge and changes nothing', async () => {
@@ -70,7 +128,7 @@ for (const engine of engines()) {
 
     it('never answers 500 to strange but well-formed input', async () => {
       const queries = [
-        '?email=%00', '?username=%F0%9F%98%80', `?oauth_id=${'x'.repeat(5000)}`, '?offset=99999999999999999999',
+        '?email=%00', `?user_id=urn:uuid:${user.id}`, '?username=%F0%9F%98%80', `?oauth_id=${'x'.repeat(5000)}`, '?offset=99999999999999999999',
         '?limit=1e3', '?is_active=', '?user_id=', '?limit=1&limit=2',
       ];
       for (const query of queries) {
@@ -126,6 +184,8 @@ for (const engine of engines()) {
       assert.ok(users.patch.responses['409'] && users.patch.responses['412'] && users.patch.responses['403']);
       assert.ok(users.get.responses['404']);
       assert.ok(users.delete.responses['400']);
+      const login = doc.paths['/api/v1/auth/login'].post.requestBody.content;
+      assert.deepEqual(Object.keys(login).sort(), ['application/json', 'application/x-www-form-urlencoded']);
       const userRead = doc.components.schemas.UserRead;
       assert.ok(userRead.properties.username && !userRead.properties.password_hash);
     });

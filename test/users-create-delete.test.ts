@@ -93,6 +93,39 @@ for (const engine of engines()) {
       assert.deepEqual(list.json(), []);
     });
 
+    it("refuses (409) a username that is another account's email, and an email that is another's username", async () => {
+      const owner = await createUser(t, { username: 'ivan', email: 'ivan@example.com' });
+      const asUsername = await create({ username: 'IVAN@example.com', password: PASSWORD });
+      assert.equal(asUsername.statusCode, 409);
+      const asEmail = await create({ username: 'someone-else', password: PASSWORD, email: 'Ivan' });
+      assert.equal(asEmail.statusCode, 422, 'not an email address at all');
+      await createUser(t, { username: 'judy@example.com' });
+      const emailIsUsername = await create({ username: 'judy2', password: PASSWORD, email: 'JUDY@example.com' });
+      assert.equal(emailIsUsername.statusCode, 409);
+      // Renaming into another account's email is refused too, and changes nothing.
+      const { user, token } = await createUserWithToken(t);
+      const rename = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+        payload: { username: 'ivan@example.com', name: 'Mallory' },
+      });
+      assert.equal(rename.statusCode, 409);
+      assert.equal(detail(rename)[0], 'EntityExistsError');
+      assert.equal(await login(t.app, 'ivan@example.com', PASSWORD).then(() => 'ivan'), 'ivan');
+      const after = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
+      assert.equal(after.json().name, null);
+      assert.equal(owner.email, 'ivan@example.com');
+      // An account may use its own email as its username.
+      const self = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${owner.id}`,
+        headers: bearer(t.adminToken),
+        payload: { username: 'ivan@example.com' },
+      });
+      assert.equal(self.statusCode, 200);
+    });
+
     it('requires username and password (422 listing both)', async () => {
       const response = await create({});
       assert.equal(response.statusCode, 422);

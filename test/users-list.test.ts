@@ -13,9 +13,13 @@ for (const engine of engines()) {
 
     before(async () => {
       t = await createTestApp(engine);
+      t.clock.advance(1);
       alice = await createUser(t, { username: 'alice', email: 'Alice@Example.com', name: 'Alice' });
+      t.clock.advance(1);
       bob = await createUser(t, { username: 'bob', email: 'bob@example.com', is_superuser: true });
+      t.clock.advance(1);
       carol = await createUser(t, { username: 'carol' });
+      t.clock.advance(1);
       await t.app.inject({
         method: 'PATCH',
         url: `/api/v1/users/${carol.id}`,
@@ -31,8 +35,11 @@ for (const engine of engines()) {
           oauth_provider: 'github',
           oauth_id: '12345',
         },
-        new Date().toISOString(),
+        t.clock.now().toISOString(),
       );
+      // Created later, but with an id that sorts first: the order is by creation, not by id.
+      t.clock.advance(1);
+      await t.store.repos.users.insert('00000000-0000-7000-8000-000000000000', { username: 'zed' }, t.clock.now().toISOString());
     });
     after(() => t.close());
 
@@ -47,7 +54,7 @@ for (const engine of engines()) {
     };
 
     it('lists every account for a superuser, in creation order', async () => {
-      assert.deepEqual(await usernames(''), ['admin', 'alice', 'bob', 'carol', 'dana@example.org']);
+      assert.deepEqual(await usernames(''), ['admin', 'alice', 'bob', 'carol', 'dana@example.org', 'zed']);
     });
 
     it('returns UserRead objects without secrets', async () => {
@@ -80,14 +87,14 @@ for (const engine of engines()) {
 
     it('filters by is_active', async () => {
       assert.deepEqual(await usernames('?is_active=false'), ['carol']);
-      assert.deepEqual(await usernames('?is_active=true'), ['admin', 'alice', 'bob', 'dana@example.org']);
+      assert.deepEqual(await usernames('?is_active=true'), ['admin', 'alice', 'bob', 'dana@example.org', 'zed']);
     });
 
     it('filters by username, is_superuser and is_service_account', async () => {
       assert.deepEqual(await usernames('?username=ALICE'), ['alice']);
       assert.deepEqual(await usernames('?is_superuser=true'), ['admin', 'bob']);
       assert.deepEqual(await usernames('?is_service_account=true'), []);
-      assert.equal((await usernames('?is_service_account=false')).length, 5);
+      assert.equal((await usernames('?is_service_account=false')).length, 6);
     });
 
     it('combines filters with AND', async () => {
@@ -134,7 +141,7 @@ for (const engine of engines()) {
         assert.deepEqual(issue.loc, ['query', field], query);
         assert.equal(issue.type, type, query);
       }
-      assert.equal((await usernames('?limit=1000')).length, 5);
+      assert.equal((await usernames('?limit=1000')).length, 6);
       assert.equal((await usernames('?limit=1')).length, 1);
     });
 

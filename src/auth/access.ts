@@ -15,6 +15,8 @@ export interface Principal {
   sessionId: string | null;
   /** The API key used, directly or through the session it opened. */
   apiKeyId: string | null;
+  /** The client's address (rate limits of password checks count against it). */
+  address: string;
 }
 
 /** The caller's organizations: its memberships and, for a service account, its own organization. */

@@ -20,6 +20,6 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 /** An `onRequest` hook that requires a valid bearer credential and sets `request.principal`. */
 export function authenticate(auth: AuthService) {
   return async function requireAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    request.principal = await auth.authenticate(bearerToken(request));
+    request.principal = await auth.authenticate(bearerToken(request), request.ip);
   };
 }

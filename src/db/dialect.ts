@@ -146,6 +146,13 @@ export function asUniqueViolation(error: unknown): UniqueViolation | undefined {
   return undefined;
 }
 
+/** Recognises a foreign-key violation (SQLite SQLITE_CONSTRAINT_FOREIGNKEY / PostgreSQL 23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
+
 /**
  * A failure worth retrying, not the client's fault: SQLite's lock wait timed
  * out (SQLITE_BUSY), or PostgreSQL aborted a transaction for a serialization

@@ -35,6 +35,12 @@ export interface UsersTable {
   organization_id: string | null;
   /** Bumped on every update: the ETag, and the compare-and-set guard of `If-Match`. */
   version: number;
+  /**
+   * Bumped when the account's credentials change (password, deactivation).
+   * A session is live only while it carries the account's current value, so
+   * a login racing a password change can never outlive it.
+   */
+  credential_version: number;
   created: Timestamp;
   updated: Timestamp;
 }
@@ -44,6 +50,8 @@ export interface SessionsTable {
   /** SHA-256 of the access token; the token itself is never stored. */
   token_hash: string;
   user_id: string;
+  /** The account's `credential_version` when the session was opened. */
+  credential_version: number;
   created: Timestamp;
   expires: Timestamp;
   /** Set when the session was obtained by logging in with an API key; it ends with the key. */

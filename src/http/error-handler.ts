@@ -32,9 +32,10 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
 
   switch (error.code) {
+    case 'ROSTER_JSON_INVALID':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return validationError(reply, [{ type: 'json_invalid', loc: ['body'], msg: 'JSON decode error' }]);
+      return validationError(reply, [{ type: 'json_invalid', loc: ['body'], msg: error.message }]);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return domainError(reply, 413, 'PayloadTooLarge', 'the request body is over the size limit');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -9,6 +9,8 @@ import type { FastifySchemaCompiler } from 'fastify';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Keyword for the largest serialized size of a JSON value (metadata is capped at 16 KiB). */
 export const MAX_JSON_BYTES = 'x-max-json-bytes';
 
@@ -21,6 +23,8 @@ function newAjv(coerce: boolean): Ajv {
     strict: false,
   });
   addFormats(ajv);
+  // The canonical textual form only (ajv-formats also takes `urn:uuid:...`, which no database column takes).
+  ajv.addFormat('uuid', UUID_PATTERN);
   ajv.addKeyword({
     keyword: MAX_JSON_BYTES,
     type: 'object',
@@ -38,10 +42,20 @@ const forBody = newAjv(false);
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   const validate = (httpPart === 'body' ? forBody : forText).compile(schema);
+  const uuidFields = Object.entries((schema as { properties?: Record<string, { format?: string }> }).properties ?? {})
+    .filter(([, property]) => property.format === 'uuid')
+    .map(([name]) => name);
   return (data: unknown) => {
     const valid = validate(data);
     const nul = nulErrors(data);
-    if (valid && nul.length === 0) return true;
+    if (valid && nul.length === 0) {
+      // UUIDs are case-insensitive; the database compares text, so ids are lower-cased here.
+      for (const field of uuidFields) {
+        const record = data as Record<string, unknown>;
+        if (typeof record[field] === 'string') record[field] = (record[field] as string).toLowerCase();
+      }
+      return true;
+    }
     return { error: Object.assign(new Error('validation failed'), { validation: [...(validate.errors ?? []), ...nul] }) };
   };
 };
@@ -72,8 +86,8 @@ export interface ValidationIssue {
 }
 
 const LOC_ROOT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
-/** Fields whose values are never echoed back in an error. */
-const SECRET_FIELDS = new Set(['password', 'current_password', 'client_secret']);
+/** Fields whose values are never echoed back in an error: anything that may hold a secret. */
+const SECRET_FIELD = /pass|secret|token|key|auth|cred/i;
 
 /** Turns Ajv errors into the contract's 422 detail, one entry per failing field. */
 export function toValidationIssues(errors: ErrorObject[], context: string, data: unknown): ValidationIssue[] {
@@ -107,11 +121,8 @@ function toIssue(error: ErrorObject, root: string, data: unknown): ValidationIss
       return { type: 'missing', loc: [...loc, String(params.missingProperty)], msg: 'Field required' };
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
-      return withInput(
-        { type: 'extra_forbidden', loc: [...loc, field], msg: 'Extra inputs are not permitted' },
-        field,
-        valueAt(data, [...path, field]),
-      );
+      // The value of an unknown field is never echoed: it may be a misspelled secret.
+      return { type: 'extra_forbidden', loc: [...loc, field], msg: 'Extra inputs are not permitted' };
     }
     case 'pattern':
       return withInput(
@@ -228,9 +239,13 @@ function valueAt(data: unknown, path: (string | number)[]): unknown {
   return value;
 }
 
-/** Adds the offending input unless the field holds a secret. */
-function withInput(issue: ValidationIssue, path: (string | number)[] | string, input: unknown): ValidationIssue {
-  const field = typeof path === 'string' ? path : path[path.length - 1];
-  if (input === undefined || (typeof field === 'string' && SECRET_FIELDS.has(field))) return issue;
+/**
+ * Adds the offending input when it is a plain value of a field that cannot
+ * hold a secret (objects and arrays are not echoed: they can be large).
+ */
+function withInput(issue: ValidationIssue, path: (string | number)[], input: unknown): ValidationIssue {
+  if (input === undefined || (input !== null && typeof input === 'object')) return issue;
+  if (path.some((part) => typeof part === 'string' && SECRET_FIELD.test(part))) return issue;
+  if (typeof input === 'string' && input.length > 1024) return { ...issue, input: `${input.slice(0, 1024)}…` };
   return { ...issue, input };
 }

@@ -26,6 +26,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('is_onboarded', 'boolean', (c) => c.notNull())
     .addColumn('organization_id', t.uuid)
     .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('credential_version', 'integer', (c) => c.notNull())
     .addColumn('created', t.timestamp, (c) => c.notNull())
     .addColumn('updated', t.timestamp, (c) => c.notNull())
     .addUniqueConstraint('users_oauth_key', ['oauth_provider', 'oauth_id'])
@@ -39,6 +40,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
     .addColumn('user_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('credential_version', 'integer', (c) => c.notNull())
     .addColumn('created', t.timestamp, (c) => c.notNull())
     .addColumn('expires', t.timestamp, (c) => c.notNull())
     .execute();

@@ -1,4 +1,4 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import type { onRequestHookHandler } from 'fastify';
 import { errorResponses } from '../../http/schemas.js';
@@ -25,13 +25,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         description:
           'Username (or email) and password, as JSON or as an OAuth2 password form (application/x-www-form-urlencoded). Every failure answers the same 401. Failed logins are rate limited per username and per client address (429 with Retry-After).',
         tags,
-        body: LoginBody,
+        body: {
+          content: {
+            'application/json': { schema: LoginBody },
+            'application/x-www-form-urlencoded': { schema: LoginBody },
+          },
+        },
         response: { 200: AccessTokenSchema, ...errorResponses(401, 413, 429) },
       },
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return auth.login(request.body.username, request.body.password, request.ip);
+      const body = request.body as Static<typeof LoginBody>;
+      return auth.login(body.username, body.password, request.ip);
     },
   );
 

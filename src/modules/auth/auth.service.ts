@@ -1,11 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
+import { isForeignKeyViolation } from '../../db/dialect.js';
 import { AuthorizationException, TooManyRequests, ValueError } from '../../domain/errors.js';
 import type { Principal } from '../../auth/access.js';
 import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
 import { API_KEY_PREFIX, hashToken, newAccessToken } from '../../auth/tokens.js';
 import type { Store } from '../../store.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { UserRecord } from '../users/users.repository.js';
+import type { AttemptKeys, LoginThrottle } from './login-throttle.js';
 
 /** One message for every failed login, whatever the reason (no account enumeration). */
 const LOGIN_FAILED = 'wrong username or password';
@@ -30,43 +32,43 @@ export class AuthService {
   /**
    * Login (API.md 3): a username (or email) and password, or only a password
    * that is a service account's API key. Every failure is the same 401 after
-   * the same work.
+   * the same work; every attempt counts against the rate limits before the
+   * password is checked.
    */
   async login(username: string | undefined, password: string, address: string): Promise<AccessToken> {
-    const retryAfter = await this.throttle.retryAfter(username, address);
-    if (retryAfter > 0) throw new TooManyRequests('too many failed logins; try again later', retryAfter);
+    const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
+    const attempt: AttemptKeys = {
+      address,
+      ...(username === undefined ? {} : { account: user ? { userId: user.id } : { name: username } }),
+    };
+    const wait = await this.throttle.reserve(attempt);
+    if (wait > 0) throw new TooManyRequests('too many failed logins; try again later', wait);
 
+    let token: AccessToken | undefined;
     if (username === undefined) {
       const found = await this.findApiKey(password);
-      if (!found) {
-        await this.throttle.recordFailure(undefined, address);
-        throw new AuthorizationException(LOGIN_FAILED);
-      }
-      return this.issueToken(found.user.id, found.key.id, found.key.expires);
+      if (found) token = await this.issueToken(found.user, found.key.id, found.key.expires);
+    } else {
+      const verified =
+        user?.password_hash != null ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
+      if (user && verified && user.is_active && !user.is_service_account) token = await this.issueToken(user, null, null);
     }
-
-    const user = await this.store.repos.users.findByLogin(username);
-    const verified =
-      user?.password_hash != null ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
-    if (!user || !verified || !user.is_active || user.is_service_account) {
-      await this.throttle.recordFailure(username, address);
-      throw new AuthorizationException(LOGIN_FAILED);
-    }
-    await this.throttle.recordSuccess(username);
-    return this.issueToken(user.id, null, null);
+    if (!token) throw new AuthorizationException(LOGIN_FAILED);
+    await this.throttle.succeeded(attempt);
+    return token;
   }
 
   /** Resolves a bearer credential (access token or API key) to its caller; any doubt is a 401. */
-  async authenticate(token: string | undefined): Promise<Principal> {
+  async authenticate(token: string | undefined, address: string): Promise<Principal> {
     if (!token) throw new AuthorizationException(BAD_CREDENTIALS);
     if (token.startsWith(API_KEY_PREFIX)) {
       const found = await this.findApiKey(token);
       if (!found) throw new AuthorizationException(BAD_CREDENTIALS);
-      return { user: found.user, sessionId: null, apiKeyId: found.key.id };
+      return { user: found.user, sessionId: null, apiKeyId: found.key.id, address };
     }
     const found = await this.store.repos.sessions.findLive(hashToken(token), this.now());
     if (!found || !found.user.is_active) throw new AuthorizationException(BAD_CREDENTIALS);
-    return { user: found.user, sessionId: found.sessionId, apiKeyId: found.apiKeyId };
+    return { user: found.user, sessionId: found.sessionId, apiKeyId: found.apiKeyId, address };
   }
 
   /** Revokes the session the request was made with. */
@@ -87,22 +89,38 @@ export class AuthService {
     return found;
   }
 
-  private async issueToken(userId: string, apiKeyId: string | null, keyExpires: string | null): Promise<AccessToken> {
+  /**
+   * Opens a session bound to the account's credential version as it was when
+   * the password was checked: a password change or deactivation committed
+   * meanwhile leaves the new session dead on arrival. Undefined when the
+   * account (or key) was deleted meanwhile.
+   */
+  private async issueToken(user: UserRecord, apiKeyId: string | null, keyExpires: string | null) {
     const token = newAccessToken();
     const now = this.clock();
     let expires = now.getTime() + this.tokenTtlSeconds * 1000;
     // A session opened with an API key never outlives the key.
     if (keyExpires !== null) expires = Math.min(expires, Date.parse(keyExpires));
-    await this.store.repos.sessions.deleteExpiredForUser(userId, now.toISOString());
-    await this.store.repos.sessions.insert({
-      id: uuidv7(),
-      token_hash: hashToken(token),
-      user_id: userId,
-      created: now.toISOString(),
-      expires: new Date(expires).toISOString(),
-      api_key_id: apiKeyId,
-    });
-    return { access_token: token, token_type: 'bearer', expires_in: Math.round((expires - now.getTime()) / 1000) };
+    try {
+      await this.store.repos.sessions.deleteExpiredForUser(user.id, now.toISOString());
+      await this.store.repos.sessions.insert({
+        id: uuidv7(),
+        token_hash: hashToken(token),
+        user_id: user.id,
+        credential_version: user.credential_version,
+        created: now.toISOString(),
+        expires: new Date(expires).toISOString(),
+        api_key_id: apiKeyId,
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return undefined;
+      throw error;
+    }
+    return {
+      access_token: token,
+      token_type: 'bearer' as const,
+      expires_in: Math.round((expires - now.getTime()) / 1000),
+    };
   }
 
   private now(): string {

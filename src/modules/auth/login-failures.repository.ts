@@ -10,20 +10,12 @@ export interface FailureWindow {
 export class LoginFailuresRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** The live windows among `keys` (windows that ended count as none). */
-  async findLive(keys: string[], now: string): Promise<Map<string, FailureWindow>> {
-    const rows = await this.db
-      .selectFrom('login_failures')
-      .select(['key', 'failures', 'resets_at'])
-      .where('key', 'in', keys)
-      .where('resets_at', '>', now)
-      .execute();
-    return new Map(rows.map((r) => [r.key, { failures: Number(r.failures), resetsAt: readTimestamp(r.resets_at) }]));
-  }
-
-  /** Counts one failure for `key`, starting a new window ending at `windowEnd` when the old one ended. */
-  async increment(key: string, now: string, windowEnd: string): Promise<void> {
-    await this.db
+  /**
+   * Counts one attempt for `key`, starting a new window ending at `windowEnd`
+   * when the old one ended; answers the window as it now stands.
+   */
+  async increment(key: string, now: string, windowEnd: string): Promise<FailureWindow> {
+    const row = await this.db
       .insertInto('login_failures')
       .values({ key, failures: 1, resets_at: windowEnd })
       .onConflict((oc) =>
@@ -32,6 +24,18 @@ export class LoginFailuresRepository {
           resets_at: sql`case when login_failures.resets_at <= ${now} then excluded.resets_at else login_failures.resets_at end`,
         }),
       )
+      .returning(['failures', 'resets_at'])
+      .executeTakeFirstOrThrow();
+    return { failures: Number(row.failures), resetsAt: readTimestamp(row.resets_at) };
+  }
+
+  /** Gives one attempt back. */
+  async decrement(key: string): Promise<void> {
+    await this.db
+      .updateTable('login_failures')
+      .set((eb) => ({ failures: eb('failures', '-', 1) }))
+      .where('key', '=', key)
+      .where('failures', '>', 0)
       .execute();
   }
 

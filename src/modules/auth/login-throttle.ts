@@ -1,8 +1,10 @@
 /**
- * Failed-login rate limiting per username and per client address (API.md 3).
- * A fixed window per key: after `max` failures inside `windowSeconds` the key
- * is refused until the window ends. The counters live in the database, so
- * every instance enforces the same budget.
+ * Failed-login rate limiting per account and per client address (API.md 3).
+ * A fixed window per key: an attempt is counted before the password is
+ * checked (so parallel guesses cannot slip past the limit) and given back
+ * when it succeeds. Past `max` attempts inside `windowSeconds` the key is
+ * refused until its window ends. The counters live in the database, so every
+ * instance enforces the same budget.
  */
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.js';
@@ -14,8 +16,24 @@ export interface ThrottleLimits {
   windowSeconds: number;
 }
 
-function key(kind: 'u' | 'a', value: string): string {
-  return createHash('sha256').update(`${kind}:${value}`).digest('base64url');
+/** What one attempt is counted against. */
+export interface AttemptKeys {
+  /** The account's id when the login names an existing account, else the name as typed (lower-cased). */
+  account?: { userId: string } | { name: string };
+  address: string;
+}
+
+function hashed(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+function keysOf(attempt: AttemptKeys): { address: string; account: string | undefined } {
+  const account = attempt.account;
+  return {
+    address: hashed(`a:${attempt.address}`),
+    account:
+      account === undefined ? undefined : hashed('userId' in account ? `id:${account.userId}` : `u:${account.name.toLowerCase()}`),
+  };
 }
 
 export class LoginThrottle {
@@ -25,38 +43,34 @@ export class LoginThrottle {
     private readonly limits: ThrottleLimits,
   ) {}
 
-  /** Seconds until the caller may try again, or 0 when it may try now. */
-  async retryAfter(username: string | undefined, address: string): Promise<number> {
+  /**
+   * Counts an attempt; answers the seconds to wait when a limit is exceeded
+   * (the attempt must then be refused), or 0 when it may proceed.
+   */
+  async reserve(attempt: AttemptKeys): Promise<number> {
     const now = this.clock();
-    const addressKey = key('a', address);
-    const usernameKey = username === undefined ? undefined : key('u', username.toLowerCase());
-    const windows = await this.store.repos.loginFailures.findLive(
-      usernameKey ? [addressKey, usernameKey] : [addressKey],
-      now.toISOString(),
-    );
+    const nowIso = now.toISOString();
+    const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
+    const repo = this.store.repos.loginFailures;
+    const keys = keysOf(attempt);
+    await repo.deleteEnded(nowIso);
     let wait = 0;
-    const check = (k: string | undefined, max: number) => {
-      const window = k === undefined ? undefined : windows.get(k);
-      if (window && window.failures >= max) {
+    const count = async (key: string, max: number) => {
+      const window = await repo.increment(key, nowIso, windowEnd);
+      if (window.failures > max) {
         wait = Math.max(wait, Math.ceil((Date.parse(window.resetsAt) - now.getTime()) / 1000), 1);
       }
     };
-    check(addressKey, this.limits.maxFailuresPerAddress);
-    check(usernameKey, this.limits.maxFailuresPerUsername);
+    await count(keys.address, this.limits.maxFailuresPerAddress);
+    if (keys.account) await count(keys.account, this.limits.maxFailuresPerUsername);
     return wait;
   }
 
-  async recordFailure(username: string | undefined, address: string): Promise<void> {
-    const now = this.clock();
-    const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
+  /** A successful attempt: the account's failures are forgiven and the address gets its attempt back. */
+  async succeeded(attempt: AttemptKeys): Promise<void> {
+    const keys = keysOf(attempt);
     const repo = this.store.repos.loginFailures;
-    await repo.deleteEnded(now.toISOString());
-    await repo.increment(key('a', address), now.toISOString(), windowEnd);
-    if (username !== undefined) await repo.increment(key('u', username.toLowerCase()), now.toISOString(), windowEnd);
-  }
-
-  /** A successful login clears its username's failures (the address keeps its count). */
-  async recordSuccess(username: string | undefined): Promise<void> {
-    if (username !== undefined) await this.store.repos.loginFailures.delete(key('u', username.toLowerCase()));
+    await repo.decrement(keys.address);
+    if (keys.account) await repo.delete(keys.account);
   }
 }

@@ -6,6 +6,7 @@ export interface SessionValues {
   id: string;
   token_hash: string;
   user_id: string;
+  credential_version: number;
   created: string;
   expires: string;
   api_key_id: string | null;
@@ -28,7 +29,11 @@ export class SessionsRepository {
   async findLive(tokenHash: string, now: string): Promise<LiveSession | undefined> {
     const row = await this.db
       .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .innerJoin('users', (join) =>
+        join
+          .onRef('users.id', '=', 'sessions.user_id')
+          .onRef('users.credential_version', '=', 'sessions.credential_version'),
+      )
       .selectAll('users')
       .select(['sessions.id as session_id', 'sessions.api_key_id as session_api_key_id'])
       .where('sessions.token_hash', '=', tokenHash)
@@ -37,6 +42,11 @@ export class SessionsRepository {
     if (!row) return undefined;
     const { session_id, session_api_key_id, ...user } = row;
     return { sessionId: session_id, apiKeyId: session_api_key_id, user: toRecord(user as UserRow) };
+  }
+
+  /** Keeps a session alive across its account's credential change (the session that made the change). */
+  async rebind(id: string, credentialVersion: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ credential_version: credentialVersion }).where('id', '=', id).execute();
   }
 
   async delete(id: string): Promise<void> {

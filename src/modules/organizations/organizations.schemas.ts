@@ -32,7 +32,7 @@ export const ServiceAccountCreate = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_\\-@.]+$' }),
     name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
     avatar_url: Type.Optional(
-      Nullable(Type.String({ format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://', maxLength: 2048 })),
+      Nullable(Type.String({ format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://[^/?#\\s]+', maxLength: 2048 })),
     ),
     metadata: Type.Optional(
       Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, 'x-max-json-bytes': 16_384 })),

@@ -23,6 +23,7 @@ export interface UserRecord {
   is_onboarded: boolean;
   organization_id: string | null;
   version: number;
+  credential_version: number;
   created: string;
   updated: string;
 }
@@ -45,7 +46,7 @@ export interface UserFilters {
 }
 
 /** The columns a create or update writes; lower-cased keys are derived here. */
-export type UserValues = Partial<Omit<UserRecord, 'id' | 'created' | 'version'>>;
+export type UserValues = Partial<Omit<UserRecord, 'id' | 'created' | 'version' | 'credential_version'>>;
 
 export class UsersRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -75,6 +76,20 @@ export class UsersRepository {
     return row && toRecord(row);
   }
 
+  /**
+   * Whether `name` is already another account's username or email: logins
+   * accept either, so one account's username may never be another's email.
+   */
+  async loginNameTaken(name: string, exceptId?: string): Promise<boolean> {
+    const key = name.toLowerCase();
+    let query = this.db
+      .selectFrom('users')
+      .select('id')
+      .where((eb) => eb.or([eb('username_lower', '=', key), eb('email_lower', '=', key)]));
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+
   async findInternal(): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('is_internal', '=', true).executeTakeFirst();
     return row && toRecord(row);
@@ -100,6 +115,7 @@ export class UsersRepository {
       is_internal: values.is_internal ?? false,
       is_onboarded: values.is_onboarded ?? false,
       version: 1,
+      credential_version: 1,
       created: now,
       updated: now,
     };
@@ -111,10 +127,19 @@ export class UsersRepository {
    * Writes `values` if the row is still at `version` (compare-and-set).
    * Returns false when another write got there first.
    */
-  async update(id: string, version: number, values: UserValues, now: string): Promise<boolean> {
+  async update(
+    id: string,
+    version: number,
+    values: UserValues,
+    now: string,
+    options: { revokeCredentials?: boolean } = {},
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('users')
       .set({ ...toColumns(values), version: version + 1, updated: now })
+      .$if(options.revokeCredentials === true, (q) =>
+        q.set((eb) => ({ credential_version: eb('credential_version', '+', 1) })),
+      )
       .where('id', '=', id)
       .where('version', '=', version)
       .executeTakeFirst();
@@ -209,6 +234,7 @@ export function toRecord(row: UserRow): UserRecord {
     is_onboarded: readBool(r.is_onboarded),
     organization_id: r.organization_id,
     version: Number(r.version),
+    credential_version: Number(r.credential_version),
     created: readTimestamp(r.created),
     updated: readTimestamp(r.updated),
   };

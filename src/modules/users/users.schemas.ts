@@ -7,7 +7,7 @@ export const USERNAME_PATTERN = '^[a-zA-Z0-9_\\-@.]+$';
 const Name = Type.String({ maxLength: 255, description: 'The name of the user.' });
 const AvatarUrl = Type.String({
   format: 'uri',
-  pattern: '^[hH][tT][tT][pP][sS]?://',
+  pattern: '^[hH][tT][tT][pP][sS]?://[^/?#\\s]+',
   maxLength: 2048,
   description: 'The avatar URL of the user (http or https).',
 });

@@ -6,12 +6,14 @@ import {
   IllegalOperationError,
   KeyError,
   PreconditionFailed,
+  TooManyRequests,
   ValueError,
 } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
 import type { Affiliations, Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Repositories, Store } from '../../store.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { UserFilters, UserRecord, UserValues } from './users.repository.js';
 import type { UserCreate, UserUpdate } from './users.schemas.js';
 
@@ -47,6 +49,7 @@ export class UsersService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   async list(principal: Principal, options: ListOptions): Promise<UserRecord[]> {
@@ -73,9 +76,11 @@ export class UsersService {
   async create(principal: Principal, input: UserCreate): Promise<UserRecord> {
     if (!access.canCreateUsers(principal)) throw new IllegalOperationError('only superusers may create users');
     const passwordHash = await hashPassword(input.password);
-    try {
-      return await this.store.repos.users.insert(
-        uuidv7(),
+    return this.store.transaction(async (repos) => {
+      await assertLoginNamesFree(repos, [input.username, input.email ?? undefined]);
+      try {
+        return await repos.users.insert(
+          uuidv7(),
         {
           username: input.username,
           email: input.email ?? null,
@@ -89,9 +94,10 @@ export class UsersService {
         },
         this.now(),
       );
-    } catch (error) {
-      throw asEntityExists(error, input) ?? error;
-    }
+      } catch (error) {
+        throw asEntityExists(error, input) ?? error;
+      }
+    });
   }
 
   /**
@@ -105,7 +111,8 @@ export class UsersService {
     input: UserUpdate,
     ifMatch?: readonly number[],
   ): Promise<UserRecord> {
-    // Hash outside the transaction: it is slow and needs no lock.
+    // Slow password work happens before the transaction, which holds locks.
+    const confirmedHash = await this.confirmCurrentPassword(principal, userId, input);
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.store.transaction(async (repos) => {
@@ -115,17 +122,23 @@ export class UsersService {
         if (ifMatch !== undefined && !ifMatch.includes(target.version)) {
           throw new PreconditionFailed(`user ${userId} is not at the version named by If-Match`);
         }
-        const values = await this.checkUpdate(principal, aff, target, input);
-        if (Object.keys(values).length === 0 && passwordHash === undefined) return target;
-        if (passwordHash !== undefined) values.password_hash = passwordHash;
-        const written = await this.write(repos, target, values, input);
-        if (!written) return undefined;
-        if (passwordHash !== undefined) {
-          const keep = principal.user.id === target.id ? (principal.sessionId ?? undefined) : undefined;
-          await repos.sessions.deleteForUser(target.id, keep);
+        const values = this.checkUpdate(principal, aff, target, input);
+        if (confirmedHash !== undefined && confirmedHash !== target.password_hash) {
+          throw new IllegalOperationError('the password changed meanwhile; send the current one');
         }
-        if (values.is_active === false) {
-          await repos.sessions.deleteForUser(target.id);
+        if (Object.keys(values).length === 0 && passwordHash === undefined) return target;
+        if (values.username !== undefined) await assertLoginNamesFree(repos, [values.username], target.id);
+        if (values.email) await assertLoginNamesFree(repos, [values.email], target.id);
+        if (passwordHash !== undefined) values.password_hash = passwordHash;
+        const revokes = passwordHash !== undefined || values.is_active === false;
+        const written = await this.write(repos, target, values, input, revokes);
+        if (!written) return undefined;
+        if (revokes) {
+          // Every session of the account dies with the credential version, except the one
+          // that changed its own password.
+          const keep = passwordHash !== undefined && principal.user.id === target.id ? principal.sessionId : null;
+          await repos.sessions.deleteForUser(target.id, keep ?? undefined);
+          if (keep !== null) await repos.sessions.rebind(keep, target.credential_version + 1);
         }
         return (await repos.users.findById(target.id))!;
       });
@@ -200,6 +213,7 @@ export class UsersService {
 
   /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
   async createServiceAccount(repos: Repositories, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
+    await assertLoginNamesFree(repos, [input.username]);
     try {
       return await repos.users.insert(
         uuidv7(),
@@ -219,12 +233,27 @@ export class UsersService {
   }
 
   /** Checks every field of `input` against 4.3; returns the columns to write. */
-  private async checkUpdate(
-    principal: Principal,
-    aff: Affiliations,
-    target: UserRecord,
-    input: UserUpdate,
-  ): Promise<UserValues> {
+  /**
+   * Changing one's own password needs the current one. Checked before the
+   * transaction and rate limited like a login; answers the hash it matched.
+   */
+  private async confirmCurrentPassword(principal: Principal, userId: string, input: UserUpdate) {
+    if (input.password === undefined || principal.user.id !== userId || !access.mustConfirmPassword(principal, principal.user)) {
+      return undefined;
+    }
+    const target = principal.user;
+    if (target.password_hash === null) return undefined; // no password to confirm: the field rules refuse it
+    const attempt = { account: { userId }, address: principal.address };
+    const wait = await this.throttle.reserve(attempt);
+    if (wait > 0) throw new TooManyRequests('too many wrong passwords; try again later', wait);
+    const confirmed =
+      input.current_password !== undefined && (await verifyPassword(target.password_hash, input.current_password));
+    if (!confirmed) throw new IllegalOperationError('changing your own password needs your correct current_password');
+    await this.throttle.succeeded(attempt);
+    return target.password_hash;
+  }
+
+  private checkUpdate(principal: Principal, aff: Affiliations, target: UserRecord, input: UserUpdate): UserValues {
     const values: UserValues = {};
     const isOauth = target.oauth_provider !== null;
     const refuse = (message: string): never => {
@@ -273,20 +302,13 @@ export class UsersService {
       if (!access.canSetPassword(principal, target)) refuse(`you may not change the password of user ${target.id}`);
       if (target.is_service_account) throw new ValueError('service accounts authenticate with API keys, not passwords');
       if (isOauth) refuse('OAuth2 accounts sign in through their provider and have no password');
-      if (access.mustConfirmPassword(principal, target)) {
-        const confirmed =
-          input.current_password !== undefined &&
-          target.password_hash !== null &&
-          (await verifyPassword(target.password_hash, input.current_password));
-        if (!confirmed) refuse('changing your own password needs your correct current_password');
-      }
     }
     return values;
   }
 
-  private async write(repos: Repositories, target: UserRecord, values: UserValues, input: UserUpdate) {
+  private async write(repos: Repositories, target: UserRecord, values: UserValues, input: UserUpdate, revokes: boolean) {
     try {
-      return await repos.users.update(target.id, target.version, values, this.now());
+      return await repos.users.update(target.id, target.version, values, this.now(), { revokeCredentials: revokes });
     } catch (error) {
       throw asEntityExists(error, input) ?? error;
     }
@@ -304,6 +326,15 @@ export async function removeAccount(repos: Repositories, userId: string): Promis
   await repos.workspaces.deleteMembershipsOf(userId);
   await repos.organizations.deleteMembershipsOf(userId);
   await repos.users.delete(userId);
+}
+
+/** 409 when a new username or email is already another account's username or email. */
+async function assertLoginNamesFree(repos: Repositories, names: (string | undefined)[], exceptId?: string) {
+  for (const name of names) {
+    if (name !== undefined && (await repos.users.loginNameTaken(name, exceptId))) {
+      throw new EntityExistsError(`${name} is already another account's username or email`);
+    }
+  }
 }
 
 /** Turns a unique violation on users into the contract's 409, naming the taken field. */
