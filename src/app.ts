@@ -23,17 +23,24 @@ import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
+import type { OidcClient } from './modules/sso/oidc-client.js';
+import { SsoService } from './modules/sso/sso.service.js';
+import { ssoRoutes } from './modules/sso/sso.routes.js';
 
 export interface AppDeps {
   config: Config;
   store: Store;
   clock: Clock;
+  /** Signs cookies (from ROSTER_SECRET_KEY, or the one kept in the database). */
+  secretKey: string;
+  /** The discovered OpenID provider when single sign-on is configured. */
+  oidc?: OidcClient;
   /** Pino options, or false for no logs (tests). */
   logger?: boolean | object;
 }
 
 /** Builds the HTTP application: plugins, error handling, routes. It does not listen. */
-export async function buildApp({ config, store, clock, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({ config, store, clock, secretKey, oidc, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -76,10 +83,12 @@ export async function buildApp({ config, store, clock, logger }: AppDeps): Promi
   const organizations = new OrganizationsService(store, clock, users);
   const workspaces = new WorkspacesService(store, clock, users, organizations);
   const apiKeys = new ApiKeysService(store, clock, users);
+  const sso = oidc ? new SsoService(store, clock, oidc, users, auth) : undefined;
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, { store });
   await app.register(authRoutes, { auth, authenticate: requireAuth });
+  await app.register(ssoRoutes, { sso, secretKey, secureCookies: oidc?.redirectUri.startsWith('https:') ?? true });
   await app.register(usersRoutes, { users, authenticate: requireAuth });
   await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });
   await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });

@@ -18,11 +18,23 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Apply pending migrations at startup (otherwise `npm run migrate` does, and startup checks). */
   migrateOnStart: boolean;
+  /** Single sign-on with an OpenID Connect provider; undefined when not configured. */
+  oidc: OidcConfig | undefined;
   loginThrottle: {
     maxFailuresPerUsername: number;
     maxFailuresPerAddress: number;
     windowSeconds: number;
   };
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The value stored in `oauth_provider` for accounts from this provider. */
+  provider: string;
+  /** Roster's own public base URL; the redirect URI is this + /api/v1/auth/sso/callback. */
+  publicUrl: string;
 }
 
 /** A bad setting: the message names the variable and what is wrong, on one line. */
@@ -73,6 +85,53 @@ function trustProxy(env: Env): false | number | string[] {
   return entries;
 }
 
+const OIDC_VARIABLES = [
+  'ROSTER_OIDC_ISSUER',
+  'ROSTER_OIDC_CLIENT_ID',
+  'ROSTER_OIDC_CLIENT_SECRET',
+  'ROSTER_OIDC_PROVIDER',
+  'ROSTER_PUBLIC_URL',
+] as const;
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+function httpUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got '${raw}')`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`${name} must be an absolute http(s) URL (got '${raw}')`);
+  }
+  return url;
+}
+
+/** Single sign-on: all five variables or none; the issuer over https except on loopback addresses. */
+function oidc(env: Env): OidcConfig | undefined {
+  const set = OIDC_VARIABLES.filter((name) => read(env, name) !== undefined);
+  if (set.length === 0) return undefined;
+  const missing = OIDC_VARIABLES.filter((name) => read(env, name) === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(`${missing.join(', ')} must be set too: single sign-on needs all of ${OIDC_VARIABLES.join(', ')}`);
+  }
+  const issuer = httpUrl('ROSTER_OIDC_ISSUER', read(env, 'ROSTER_OIDC_ISSUER')!);
+  if (issuer.protocol !== 'https:' && !isLoopback(issuer)) {
+    throw new ConfigError(`ROSTER_OIDC_ISSUER must use https:// (http:// only on 127.0.0.1, localhost or [::1])`);
+  }
+  const publicUrl = httpUrl('ROSTER_PUBLIC_URL', read(env, 'ROSTER_PUBLIC_URL')!);
+  return {
+    issuer: read(env, 'ROSTER_OIDC_ISSUER')!,
+    clientId: read(env, 'ROSTER_OIDC_CLIENT_ID')!,
+    clientSecret: read(env, 'ROSTER_OIDC_CLIENT_SECRET')!,
+    provider: read(env, 'ROSTER_OIDC_PROVIDER')!,
+    publicUrl: publicUrl.toString().replace(/\/+$/, ''),
+  };
+}
+
 function databaseUrl(env: Env): string {
   const raw = read(env, 'ROSTER_DATABASE_URL') ?? 'sqlite:./data/roster.db';
   if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
@@ -113,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'ROSTER_DATABASE_POOL_SIZE', 10, 1, 1000),
     trustProxy: trustProxy(env),
     migrateOnStart: boolean(env, 'ROSTER_MIGRATE_ON_START', true),
+    oidc: oidc(env),
     loginThrottle: {
       maxFailuresPerUsername: integer(env, 'ROSTER_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { openDatabase } from './db/dialect.js';
 import { assertSchemaCurrent, migrateToLatest } from './db/migrate.js';
 import { Store } from './store.js';
+import { discoverOidc, type OidcClient } from './modules/sso/oidc-client.js';
 
 function fail(message: string): never {
   process.stderr.write(`roster: ${message}\n`);
@@ -46,7 +47,16 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   }
-  const app = await buildApp({ config, store, clock: systemClock });
+  let oidc: OidcClient | undefined;
+  if (config.oidc) {
+    try {
+      oidc = await discoverOidc(config.oidc);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      fail(`ROSTER_OIDC_ISSUER: ${(error as Error).message}`);
+    }
+  }
+  const app = await buildApp({ config, store, clock: systemClock, secretKey: boot.secretKey, oidc });
   app.addHook('onClose', async () => handle.close());
 
   if (boot.adminUsernameMismatch) {

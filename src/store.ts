@@ -7,6 +7,7 @@ import { SettingsRepository } from './modules/settings/settings.repository.js';
 import { OrganizationsRepository } from './modules/organizations/organizations.repository.js';
 import { WorkspacesRepository } from './modules/workspaces/workspaces.repository.js';
 import { ApiKeysRepository } from './modules/api-keys/api-keys.repository.js';
+import { SsoLoginsRepository } from './modules/sso/sso-logins.repository.js';
 
 /** Every repository, bound to one executor (the database, or one transaction). */
 export interface Repositories {
@@ -17,6 +18,7 @@ export interface Repositories {
   organizations: OrganizationsRepository;
   workspaces: WorkspacesRepository;
   apiKeys: ApiKeysRepository;
+  ssoLogins: SsoLoginsRepository;
 }
 
 function repositories(db: Kysely<Database>): Repositories {
@@ -28,6 +30,7 @@ function repositories(db: Kysely<Database>): Repositories {
     organizations: new OrganizationsRepository(db),
     workspaces: new WorkspacesRepository(db),
     apiKeys: new ApiKeysRepository(db),
+    ssoLogins: new SsoLoginsRepository(db),
   };
 }
 

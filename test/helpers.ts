@@ -15,6 +15,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type DatabaseHandle, type Engine } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { Store } from '../src/store.js';
+import type { OidcClient } from '../src/modules/sso/oidc-client.js';
 
 export const ADMIN_PASSWORD = 'admin-password-1';
 export const PASSWORD = 'correct-horse-battery';
@@ -89,6 +90,7 @@ export async function freshDatabase(engine: Engine): Promise<FreshDatabase> {
 export async function createTestApp(
   engine: Engine = 'sqlite',
   env: Record<string, string> = {},
+  options: { oidc?: OidcClient } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(engine);
   const config = loadConfig({
@@ -101,8 +103,8 @@ export async function createTestApp(
   await migrateToLatest(handle.db);
   const store = new Store(handle.db);
   const clock = new TestClock();
-  await bootstrap(store, config, clock.now);
-  const app = await buildApp({ config, store, clock: clock.now, logger: false });
+  const { secretKey } = await bootstrap(store, config, clock.now);
+  const app = await buildApp({ config, store, clock: clock.now, secretKey, logger: false, ...(options.oidc ? { oidc: options.oidc } : {}) });
   await app.ready();
   const adminToken = await login(app, config.adminUsername, ADMIN_PASSWORD);
   return {

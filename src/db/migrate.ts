@@ -3,12 +3,14 @@ import { currentSchema } from './dialect.js';
 import * as m0001 from './migrations/0001_users_and_sessions.js';
 import * as m0002 from './migrations/0002_login_failures.js';
 import * as m0003 from './migrations/0003_organizations.js';
+import * as m0004 from './migrations/0004_sso_logins.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_users_and_sessions': m0001,
   '0002_login_failures': m0002,
   '0003_organizations': m0003,
+  '0004_sso_logins': m0004,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

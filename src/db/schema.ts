@@ -114,6 +114,14 @@ export interface LoginFailuresTable {
   resets_at: Timestamp;
 }
 
+export interface SsoLoginsTable {
+  /** SHA-256 of the `state` sent to the provider. */
+  state_hash: string;
+  code_verifier: string;
+  nonce: string;
+  expires: Timestamp;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -129,6 +137,7 @@ export interface Database {
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
   api_keys: ApiKeysTable;
+  sso_logins: SsoLoginsTable;
 }
 
 export type UserRow = {

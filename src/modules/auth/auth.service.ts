@@ -89,6 +89,14 @@ export class AuthService {
     return found;
   }
 
+  /** Opens a session for an account that signed in elsewhere (single sign-on); 401 if it cannot. */
+  async openSession(user: UserRecord): Promise<AccessToken> {
+    if (!user.is_active) throw new AuthorizationException('this account is deactivated');
+    const token = await this.issueToken(user, null, null);
+    if (!token) throw new AuthorizationException(LOGIN_FAILED);
+    return token;
+  }
+
   /**
    * Opens a session bound to the account's credential version as it was when
    * the password was checked: a password change or deactivation committed

@@ -90,6 +90,32 @@ export class UsersRepository {
     return (await query.executeTakeFirst()) !== undefined;
   }
 
+  async findByOauth(provider: string, oauthId: string): Promise<UserRecord | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('oauth_provider', '=', provider)
+      .where('oauth_id', '=', oauthId)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** Whether any superuser other than the internal account exists. */
+  async anyOtherSuperuser(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('is_superuser', '=', true)
+      .where('is_internal', '=', false)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Locks the internal account's row until the transaction ends: a mutex for rare, global decisions. */
+  async lockInternal(): Promise<void> {
+    await forUpdate(this.db, this.db.selectFrom('users').select('id').where('is_internal', '=', true)).execute();
+  }
+
   async findInternal(): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('is_internal', '=', true).executeTakeFirst();
     return row && toRecord(row);

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
 import { asUniqueViolation } from '../../db/dialect.js';
 import {
+  AuthorizationException,
   EntityExistsError,
   IllegalOperationError,
   KeyError,
@@ -33,6 +34,16 @@ export interface ServiceAccountCreate {
   name?: string | null;
   avatar_url?: string | null;
   metadata?: Record<string, unknown>;
+}
+
+/** What single sign-on learnt about a person from the ID token and userinfo. */
+export interface OauthIdentity {
+  provider: string;
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+  picture?: string;
 }
 
 export interface ListOptions {
@@ -209,6 +220,55 @@ export class UsersService {
     if (!access.canDelete(principal, aff, target)) throw new IllegalOperationError(`you may not delete user ${userId}`);
     if (!target) throw new KeyError(`user ${userId} not found`);
     return target;
+  }
+
+  /**
+   * Finds the account of an OAuth2 identity, or creates it (API.md 3.2):
+   * username = email (verified emails only), name, avatar from the claims;
+   * the first such account becomes a superuser while no superuser but the
+   * internal one exists. An email already used by another account is a 409:
+   * accounts are never linked silently.
+   */
+  async signInOauth(identity: OauthIdentity): Promise<UserRecord> {
+    const existing = await this.store.repos.users.findByOauth(identity.provider, identity.sub);
+    if (existing) return existing; // later logins change nothing in the profile
+    const email = identity.email;
+    if (!email || identity.email_verified !== true) {
+      throw new AuthorizationException('single sign-on needs an email address the provider has verified');
+    }
+    try {
+      return await this.store.transaction(async (repos) => {
+        await repos.users.lockInternal();
+        const raced = await repos.users.findByOauth(identity.provider, identity.sub);
+        if (raced) return raced;
+        if (await repos.users.loginNameTaken(email)) {
+          throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
+        }
+        const firstSuperuser = !(await repos.users.anyOtherSuperuser());
+        return repos.users.insert(
+          uuidv7(),
+          {
+            username: email,
+            email,
+            name: identity.name ? identity.name.slice(0, 255) : null,
+            avatar_url: identity.picture && /^https?:\/\/[^/?#\s]+/i.test(identity.picture) && identity.picture.length <= 2048
+              ? identity.picture
+              : null,
+            oauth_provider: identity.provider,
+            oauth_id: identity.sub,
+            is_superuser: firstSuperuser,
+          },
+          this.now(),
+        );
+      });
+    } catch (error) {
+      if (asUniqueViolation(error)) {
+        const winner = await this.store.repos.users.findByOauth(identity.provider, identity.sub);
+        if (winner) return winner;
+        throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
+      }
+      throw error;
+    }
   }
 
   /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */

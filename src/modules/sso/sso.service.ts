@@ -1,0 +1,116 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as client from 'openid-client';
+import type { Clock } from '../../clock.js';
+import { AuthorizationException } from '../../domain/errors.js';
+import type { Store } from '../../store.js';
+import type { AccessToken, AuthService } from '../auth/auth.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { OidcClient } from './oidc-client.js';
+
+/** How long a browser has between leaving for the provider and coming back. */
+export const SSO_LOGIN_TTL_SECONDS = 600;
+
+const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
+
+/** Single sign-on with OpenID Connect (API.md 3.2): authorization code flow with PKCE, state and nonce. */
+export class SsoService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly oidc: OidcClient,
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
+  ) {}
+
+  /**
+   * Starts a login: the pending state, nonce and PKCE verifier are kept in the
+   * database (any instance can complete it, once); the state also goes into the
+   * browser's cookie, binding the callback to the browser that started it.
+   */
+  async begin(): Promise<{ url: string; state: string }> {
+    const codeVerifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const nonce = client.randomNonce();
+    const now = this.clock();
+    await this.store.repos.ssoLogins.insert(
+      {
+        state_hash: hash(state),
+        code_verifier: codeVerifier,
+        nonce,
+        expires: new Date(now.getTime() + SSO_LOGIN_TTL_SECONDS * 1000).toISOString(),
+      },
+      now.toISOString(),
+    );
+    const url = client.buildAuthorizationUrl(this.oidc.config, {
+      redirect_uri: this.oidc.redirectUri,
+      scope: 'openid email profile',
+      response_type: 'code',
+      code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    return { url: url.href, state };
+  }
+
+  /**
+   * Completes a login: the state must match the browser's cookie and a pending
+   * login (once); the code is exchanged with the verifier; the ID token's
+   * signature, issuer, audience, nonce and expiry are checked. Any failure is
+   * a 401 and creates nothing.
+   */
+  async complete(query: Record<string, string>, cookieState: string | undefined): Promise<AccessToken> {
+    if (query.error) throw new AuthorizationException(`the provider refused the login (${query.error.slice(0, 100)})`);
+    const state = query.state;
+    if (!state || !cookieState || !sameText(state, cookieState)) {
+      throw new AuthorizationException('single sign-on state does not match this browser');
+    }
+    const pending = await this.store.repos.ssoLogins.take(hash(state), this.clock().toISOString());
+    if (!pending) throw new AuthorizationException('single sign-on state is unknown, used or expired; start again');
+
+    const callback = new URL(this.oidc.redirectUri);
+    for (const [key, value] of Object.entries(query)) callback.searchParams.set(key, value);
+    let claims: client.IDToken;
+    let userinfo: client.UserInfoResponse | undefined;
+    try {
+      const tokens = await client.authorizationCodeGrant(
+        this.oidc.config,
+        callback,
+        { pkceCodeVerifier: pending.code_verifier, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true },
+        { redirect_uri: this.oidc.redirectUri },
+      );
+      claims = tokens.claims()!;
+      if (claims.email === undefined) {
+        userinfo = await client.fetchUserInfo(this.oidc.config, tokens.access_token, claims.sub);
+      }
+    } catch (error) {
+      throw new AuthorizationException(`single sign-on failed: ${describe(error)}`);
+    }
+    const source = { ...userinfo, ...claims };
+    const user = await this.users.signInOauth({
+      provider: this.oidc.settings.provider,
+      sub: claims.sub,
+      ...(typeof source.email === 'string' ? { email: source.email } : {}),
+      ...(typeof source.email_verified === 'boolean' ? { email_verified: source.email_verified } : {}),
+      ...(typeof source.name === 'string' ? { name: source.name } : {}),
+      ...(typeof source.picture === 'string' ? { picture: source.picture } : {}),
+    });
+    return this.auth.openSession(user);
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** A short reason for a failed exchange: the library's error code, never tokens or secrets. */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const reason = typeof code === 'string' ? code : error.name;
+    return `${reason}: ${error.message}`.slice(0, 300);
+  }
+  return 'unexpected response from the provider';
+}
