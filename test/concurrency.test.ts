@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, bearer, createTestApp, createUser, engines, login, type TestApp } from './helpers.js';
+import { PASSWORD, bearer, createTestApp, createUser, createUserWithToken, engines, login, type TestApp } from './helpers.js';
 
 for (const engine of engines()) {
   describe(`concurrent requests in one process [${engine}]`, () => {
@@ -45,6 +45,55 @@ for (const engine of engines()) {
       for (const target of targets) {
         const response = await t.app.inject({ method: 'GET', url: `/api/v1/users/${target.id}`, headers: bearer(t.adminToken) });
         assert.equal(response.headers.etag, '"v9"');
+      }
+    });
+
+    it('keeps an admin in every organization when its admins leave, demote each other or delete themselves at once', async () => {
+      type Admin = { user: Record<string, any>; token: string };
+      const del = (org: string, x: Admin) =>
+        t.app.inject({ method: 'DELETE', url: `/api/v1/users/${x.user.id}`, headers: bearer(x.token) });
+      const leave = (org: string, x: Admin) =>
+        t.app.inject({ method: 'DELETE', url: `/api/v1/organizations/${org}/members/${x.user.id}`, headers: bearer(x.token) });
+      const demote = (org: string, x: Admin, other: Admin) =>
+        t.app.inject({
+          method: 'PUT',
+          url: `/api/v1/organizations/${org}/members/${other.user.id}`,
+          headers: bearer(x.token),
+          payload: { role: 'viewer' },
+        });
+      const scenarios: [string, (org: string, a: Admin, b: Admin) => Promise<{ statusCode: number }>[]][] = [
+        ['both delete themselves', (org, a, b) => [del(org, a), del(org, b)]],
+        ['one deletes itself while the other leaves', (org, a, b) => [del(org, a), leave(org, b)]],
+        ['both leave', (org, a, b) => [leave(org, a), leave(org, b)]],
+        ['each demotes the other', (org, a, b) => [demote(org, a, b), demote(org, b, a)]],
+      ];
+      for (const [name, race] of scenarios) {
+        for (let round = 0; round < 3; round++) {
+          const [a, b] = await Promise.all([createUserWithToken(t), createUserWithToken(t)]);
+          const created = await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/organizations',
+            headers: bearer(a.token),
+            payload: { name: `race ${name} ${round}` },
+          });
+          const org = created.json().id as string;
+          await t.app.inject({
+            method: 'PUT',
+            url: `/api/v1/organizations/${org}/members/${b.user.id}`,
+            headers: bearer(a.token),
+            payload: { role: 'admin' },
+          });
+          const results = await Promise.all(race(org, a, b));
+          const statuses = results.map((r) => r.statusCode);
+          assert.ok(statuses.every((s) => s < 500), `${name}: ${statuses}`);
+          const members = await t.app.inject({
+            method: 'GET',
+            url: `/api/v1/organizations/${org}/members`,
+            headers: bearer(t.adminToken),
+          });
+          const admins = members.json().filter((m: { role: string }) => m.role === 'admin').length;
+          assert.equal(admins, 1, `${name}, round ${round}: ${admins} admins left after ${statuses}`);
+        }
       }
     });
   });

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
-import { isTransientFailure } from '../db/dialect.js';
+import { isForeignKeyViolation, isTransientFailure } from '../db/dialect.js';
 import { AuthorizationException, DomainError, TooManyRequests } from '../domain/errors.js';
 import { toValidationIssues, type ValidationIssue } from './validation.js';
 
@@ -50,6 +50,12 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   // Fastify's own client errors (bad content length, malformed URL, ...) keep their status.
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return domainError(reply, error.statusCode, 'ValueError', 'the request could not be processed');
+  }
+
+  if (isForeignKeyViolation(error)) {
+    // Something the request refers to was deleted by a concurrent request.
+    request.log.warn({ err: error }, 'referenced row vanished');
+    return domainError(reply, 404, 'KeyError', 'a resource this request refers to no longer exists');
   }
 
   if (isTransientFailure(error)) {

@@ -20,7 +20,7 @@ export class ApiKeysService {
   /** Creates a key; the only time the key itself is returned. */
   async create(principal: Principal, userId: string, input: ApiKeyCreate): Promise<ApiKeyRecord & { key: string }> {
     return this.store.transaction(async (repos) => {
-      await this.managed(repos, principal, userId);
+      await this.managed(repos, principal, userId, true);
       const key = newApiKey();
       const now = this.clock();
       const record: ApiKeyRecord = {
@@ -50,9 +50,11 @@ export class ApiKeysService {
   }
 
   /** The service account if the caller manages its keys: 404 when it cannot see it, 403 when it may not. */
-  private async managed(repos: Repositories, principal: Principal, userId: string) {
+  private async managed(repos: Repositories, principal: Principal, userId: string, lock = false) {
     const aff = await this.users.affiliations(repos, principal);
-    const target = await repos.users.findById(userId, access.userScope(principal, aff));
+    const scope = access.userScope(principal, aff);
+    // Locked when a key is added: a concurrent delete of the account waits, or has happened (404).
+    const target = lock ? await repos.users.findByIdForUpdate(userId, scope) : await repos.users.findById(userId, scope);
     if (!target) throw new KeyError(`user ${userId} not found`);
     if (!access.canManageApiKeys(principal, aff, target)) {
       throw new IllegalOperationError(

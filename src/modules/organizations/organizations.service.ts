@@ -45,7 +45,7 @@ export class OrganizationsService {
 
   async update(principal: Principal, organizationId: string, input: OrganizationUpdate): Promise<OrganizationRecord> {
     return this.store.transaction(async (repos) => {
-      await this.administered(repos, principal, organizationId);
+      await this.administered(repos, principal, organizationId, true);
       if (input.name !== undefined || input.description !== undefined) {
         await this.write(() => repos.organizations.update(organizationId, input, this.now()));
       }
@@ -56,8 +56,7 @@ export class OrganizationsService {
   /** Deletes an organization without workspaces, with its memberships and service accounts. */
   async delete(principal: Principal, organizationId: string): Promise<void> {
     await this.store.transaction(async (repos) => {
-      const { organization } = await this.administered(repos, principal, organizationId);
-      await repos.organizations.lock(organizationId);
+      const { organization } = await this.administered(repos, principal, organizationId, true);
       const workspaces = await repos.workspaces.countByOrganization(organizationId);
       if (workspaces > 0) {
         throw new IllegalOperationError(
@@ -79,9 +78,9 @@ export class OrganizationsService {
   /** Adds a human account to the organization or changes its role; the last admin cannot be demoted. */
   async putMember(principal: Principal, organizationId: string, userId: string, role: Role): Promise<MemberRecord> {
     return this.store.transaction(async (repos) => {
-      const { organization } = await this.administered(repos, principal, organizationId);
-      await repos.organizations.lock(organizationId);
-      const user = await repos.users.findById(userId);
+      const { organization } = await this.administered(repos, principal, organizationId, true);
+      // The account's row is locked too: a delete of it waits, or has already happened (404).
+      const user = await repos.users.findByIdForUpdate(userId, { kind: 'all' });
       if (!user) throw new KeyError(`user ${userId} not found`);
       if (user.is_service_account) {
         throw new ValueError('service accounts belong to their organization and are not added as members');
@@ -98,6 +97,7 @@ export class OrganizationsService {
   /** Removes a member (admins, or the member itself) and its memberships in the organization's workspaces. */
   async removeMember(principal: Principal, organizationId: string, userId: string): Promise<void> {
     await this.store.transaction(async (repos) => {
+      await repos.organizations.lock(organizationId);
       const { organization, aff } = await this.readable(repos, principal, organizationId);
       if (
         !access.canAdministerOrganization(principal, aff, organizationId) &&
@@ -105,7 +105,6 @@ export class OrganizationsService {
       ) {
         throw new IllegalOperationError(`only admins of organization ${organization.name} may remove its members`);
       }
-      await repos.organizations.lock(organizationId);
       const role = await repos.organizations.roleOf(organizationId, userId);
       if (!role) throw new KeyError(`user ${userId} is not a member of organization ${organization.name}`);
       if (role === 'admin' && (await repos.organizations.countAdmins(organizationId)) === 1) {
@@ -124,7 +123,7 @@ export class OrganizationsService {
     input: ServiceAccountCreate,
   ): Promise<UserRecord> {
     return this.store.transaction(async (repos) => {
-      await this.administered(repos, principal, organizationId);
+      await this.administered(repos, principal, organizationId, true);
       return this.users.createServiceAccount(repos, organizationId, input);
     });
   }
@@ -143,8 +142,15 @@ export class OrganizationsService {
     return { organization, aff };
   }
 
-  /** The organization if the caller administers it; 404 when it may not read it, 403 when it may only read it. */
-  private async administered(repos: Repositories, principal: Principal, organizationId: string) {
+  /**
+   * The organization if the caller administers it; 404 when it may not read it,
+   * 403 when it may only read it. With `lock`, the organization's row is locked
+   * first, so the caller's role is read after any concurrent change to it and
+   * every change to the organization's members, service accounts and
+   * workspaces queues behind this transaction.
+   */
+  async administered(repos: Repositories, principal: Principal, organizationId: string, lock = false) {
+    if (lock) await repos.organizations.lock(organizationId);
     const found = await this.readable(repos, principal, organizationId);
     if (!access.canAdministerOrganization(principal, found.aff, organizationId)) {
       throw new IllegalOperationError(`only admins of organization ${found.organization.name} may do this`);

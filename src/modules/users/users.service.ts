@@ -166,6 +166,13 @@ export class UsersService {
    */
   async delete(principal: Principal, userId: string): Promise<void> {
     await this.store.transaction(async (repos) => {
+      // Lock the organizations the account administers before its own row (the order
+      // membership changes use), so the last-admin check below cannot be raced.
+      const administered = (await repos.organizations.membershipsOf(userId))
+        .filter((m) => m.role === 'admin')
+        .map((m) => m.organization_id)
+        .sort();
+      for (const organizationId of administered) await repos.organizations.lock(organizationId);
       const target = await this.deletable(repos, principal, userId, true);
       if (target.is_internal) throw new ValueError('internal user cannot be deleted');
       const soleAdmin = await repos.organizations.soleAdminOf(target.id);

@@ -23,6 +23,8 @@ export class WorkspacesService {
 
   async create(principal: Principal, organizationId: string, input: WorkspaceCreate): Promise<WorkspaceRecord> {
     return this.store.transaction(async (repos) => {
+      // Under the organization's lock: a concurrent delete of it either waits or has already happened (404).
+      await repos.organizations.lock(organizationId);
       const { organization, aff } = await this.organizations.readable(repos, principal, organizationId);
       if (!access.canCreateWorkspace(principal, aff, organizationId)) {
         throw new IllegalOperationError(`only admins and editors of organization ${organization.name} may create workspaces`);
@@ -75,8 +77,8 @@ export class WorkspacesService {
     role: Role,
   ): Promise<{ user: UserRecord; role: Role }> {
     return this.store.transaction(async (repos) => {
-      const { workspace } = await this.administered(repos, principal, workspaceId);
-      const user = await repos.users.findById(userId);
+      const { workspace } = await this.administered(repos, principal, workspaceId, true);
+      const user = await repos.users.findByIdForUpdate(userId, { kind: 'all' });
       if (!user) throw new KeyError(`user ${userId} not found`);
       const inOrganization =
         user.organization_id === workspace.organization_id ||
@@ -112,7 +114,16 @@ export class WorkspacesService {
     return { workspace, aff };
   }
 
-  private async administered(repos: Repositories, principal: Principal, workspaceId: string) {
+  /**
+   * The workspace if the caller may change it. With `lock`, its organization's
+   * row is locked first, so membership checks see every committed change to the
+   * organization's members (a member removed meanwhile is not added back here).
+   */
+  private async administered(repos: Repositories, principal: Principal, workspaceId: string, lock = false) {
+    if (lock) {
+      const workspace = await repos.workspaces.findById(workspaceId);
+      if (workspace) await repos.organizations.lock(workspace.organization_id);
+    }
     const found = await this.readable(repos, principal, workspaceId);
     const ownRole = await repos.workspaces.roleOf(workspaceId, principal.user.id);
     if (!access.canAdministerWorkspace(principal, found.aff, found.workspace, ownRole)) {
