@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { LightMyRequestResponse } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import { bearer, createTestApp, createUser, createUserWithToken, engines, type TestApp } from './helpers.js';
 
@@ -166,6 +167,111 @@ for (const engine of engines()) {
       assert.deepEqual(await usernames('?oauth_provider=github', token), []);
       assert.deepEqual(await usernames('?is_superuser=true', token), []);
       assert.deepEqual(await usernames('?email=PLAIN@example.com', token), [user.username]);
+    });
+
+    it('searches a case-insensitive prefix of the username, the email or the name', async () => {
+      assert.deepEqual(await usernames('?search=ALI'), ['alice']);
+      assert.deepEqual(await usernames('?search=alice@exa'), ['alice']);
+      assert.deepEqual(await usernames('?search=Bob@'), ['bob']);
+      assert.deepEqual(await usernames('?search=dana'), ['dana@example.org']);
+      assert.deepEqual(await usernames('?search=lice'), [], 'a prefix, not a substring');
+      assert.deepEqual(await usernames('?search=a%25'), [], '% is literal');
+      assert.deepEqual(await usernames('?search=_'), [], '_ is literal');
+      await createUser(t, { username: 'x-search-1', name: 'Zoë Ångström' });
+      assert.deepEqual(await usernames('?search=zoë'), ['x-search-1']);
+      assert.deepEqual(await usernames('?search=ZOË%20Å'), ['x-search-1']);
+      assert.deepEqual(await usernames('?search=a&is_superuser=false'), ['alice']);
+      const tooLong = await list(`?search=${'a'.repeat(256)}`);
+      assert.equal(tooLong.statusCode, 422);
+      assert.equal((await list('?search=')).statusCode, 422);
+    });
+
+    it('walks every page with the cursor of the Link header, each user once, in list order', async () => {
+      const all = await usernames('');
+      let url: string | undefined = '/api/v1/users?limit=2&is_active=true';
+      const walked: string[] = [];
+      let pages = 0;
+      while (url) {
+        const response: LightMyRequestResponse = await t.app.inject({ method: 'GET', url, headers: bearer(t.adminToken) });
+        assert.equal(response.statusCode, 200);
+        walked.push(...response.json().map((u: { username: string }) => u.username));
+        const link = response.headers.link as string | undefined;
+        url = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined;
+        if (url) assert.match(url, /is_active=true/, 'the next link keeps the filters');
+        pages++;
+      }
+      assert.deepEqual(walked, all.filter((u) => u !== 'carol'));
+      assert.equal(pages, Math.ceil(walked.length / 2) + (walked.length % 2 === 0 ? 1 : 0));
+    });
+
+    it('never repeats or skips a user that exists throughout a cursor walk, while others come and go', async () => {
+      const t2 = await createTestApp(engine);
+      try {
+        const stable: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          t2.clock.advance(1);
+          stable.push((await createUser(t2, { username: `stable-${i}` })).username);
+        }
+        const doomed = await createUser(t2, { username: 'doomed' });
+        let url: string | undefined = '/api/v1/users?limit=2';
+        const walked: string[] = [];
+        let step = 0;
+        while (url) {
+          const response: LightMyRequestResponse = await t2.app.inject({ method: 'GET', url, headers: bearer(t2.adminToken) });
+          walked.push(...response.json().map((u: { username: string }) => u.username));
+          if (step === 1) {
+            await t2.app.inject({ method: 'DELETE', url: `/api/v1/users/${doomed.id}`, headers: bearer(t2.adminToken) });
+            t2.clock.advance(1);
+            await createUser(t2, { username: 'newcomer' });
+          }
+          step++;
+          const link = response.headers.link as string | undefined;
+          url = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined;
+        }
+        assert.equal(new Set(walked).size, walked.length, `no repeats: ${walked}`);
+        for (const name of ['admin', ...stable]) assert.ok(walked.includes(name), `${name} was not skipped`);
+      } finally {
+        await t2.close();
+      }
+    });
+
+    it('refuses a malformed cursor, or a cursor with an offset (422 on query.after)', async () => {
+      const first = await list('?limit=1');
+      const next = new URLSearchParams(/<[^?]+\?([^>]+)>/.exec(first.headers.link as string)![1]).get('after')!;
+      for (const query of ['?after=garbage', `?after=${Buffer.from('x|y').toString('base64url')}`, `?after=${next}&offset=1`]) {
+        const response = await list(query);
+        assert.equal(response.statusCode, 422, query);
+        assert.deepEqual(response.json().detail[0].loc, ['query', 'after']);
+      }
+      assert.equal((await list(`?after=${next}&offset=0`)).statusCode, 200);
+    });
+
+    it('sends no Link header on a page that is not full', async () => {
+      const response = await list('?limit=1000');
+      assert.equal(response.headers.link, undefined);
+    });
+
+    it('counts the visible matching users in X-Total-Count with include_total=true', async () => {
+      const all = await list('?include_total=true&limit=1');
+      assert.equal(Number(all.headers['x-total-count']), (await usernames('?limit=1000')).length);
+      assert.equal((await list('?is_superuser=true&include_total=true')).headers['x-total-count'], '2');
+      assert.equal((await list('?search=zzz&include_total=true')).headers['x-total-count'], '0');
+      assert.equal((await list('')).headers['x-total-count'], undefined);
+      const { token } = await createUserWithToken(t);
+      assert.equal((await list('?include_total=true', token)).headers['x-total-count'], '1');
+    });
+
+    it("filters by organization_id: that organization's service accounts", async () => {
+      const org = await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bearer(t.adminToken), payload: { name: 'list-org' } });
+      const robot = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/organizations/${org.json().id}/service_accounts`,
+        headers: bearer(t.adminToken),
+        payload: { username: 'list-robot' },
+      });
+      assert.equal(robot.statusCode, 201);
+      assert.deepEqual(await usernames(`?organization_id=${org.json().id}`), ['list-robot']);
+      assert.deepEqual(await usernames(`?organization_id=${uuidv7()}`), []);
     });
   });
 }

@@ -119,8 +119,17 @@ export function forUpdate<Q extends { forUpdate(): Q }>(db: Kysely<any>, query: 
 /** Column types that differ between the engines, for migrations. */
 export function columnTypes(engine: Engine) {
   return engine === 'postgres'
-    ? ({ uuid: 'uuid', timestamp: 'timestamptz', json: 'jsonb', text: 'text' } as const)
-    : ({ uuid: 'text', timestamp: 'text', json: 'text', text: 'text' } as const);
+    ? {
+        uuid: 'uuid' as const,
+        timestamp: 'timestamptz' as const,
+        json: 'jsonb' as const,
+        /**
+         * Lower-cased lookup keys, compared byte-wise (code point order) as in
+         * SQLite, so that prefix ranges (`>= 'ab' and < 'ac'`) use the index.
+         */
+        key: sql`text collate "C"`,
+      }
+    : { uuid: 'text' as const, timestamp: 'text' as const, json: 'text' as const, key: 'text' as const };
 }
 
 /** The engine behind a Kysely instance (migrations receive only the instance). */

@@ -20,6 +20,8 @@ export interface UsersTable {
   /** Lower-cased email: unique, and what filters and login compare with. */
   email_lower: string | null;
   name: string | null;
+  /** Lower-cased name, for prefix search. */
+  name_lower: string | null;
   avatar_url: string | null;
   company: string | null;
   job_title: string | null;

@@ -56,3 +56,20 @@ export class TooManyRequests extends DomainError {
     super(message);
   }
 }
+
+/**
+ * 422: a request value that passed the schema but is still unusable (a
+ * malformed cursor, a combination of parameters that excludes itself). The
+ * error handler writes it in the same shape as schema validation errors.
+ */
+export class InvalidInput extends DomainError {
+  readonly status = 422;
+  readonly errorName = 'InvalidInput';
+  constructor(
+    readonly loc: (string | number)[],
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -6,7 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { isForeignKeyViolation, isTransientFailure } from '../db/dialect.js';
-import { AuthorizationException, DomainError, TooManyRequests } from '../domain/errors.js';
+import { AuthorizationException, DomainError, InvalidInput, TooManyRequests } from '../domain/errors.js';
 import { toValidationIssues, type ValidationIssue } from './validation.js';
 
 function domainError(reply: FastifyReply, status: number, name: string, message: string) {
@@ -18,6 +18,10 @@ function validationError(reply: FastifyReply, issues: ValidationIssue[]) {
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof InvalidInput) {
+    return validationError(reply, [{ type: error.type, loc: error.loc, msg: error.message }]);
+  }
+
   if (error instanceof DomainError) {
     if (error instanceof AuthorizationException) reply.header('WWW-Authenticate', 'Bearer');
     if (error instanceof TooManyRequests) reply.header('Retry-After', String(error.retryAfterSeconds));

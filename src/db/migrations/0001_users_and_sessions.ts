@@ -8,10 +8,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('users')
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('username', 'text', (c) => c.notNull())
-    .addColumn('username_lower', 'text', (c) => c.notNull().unique())
+    .addColumn('username_lower', t.key, (c) => c.notNull().unique())
     .addColumn('email', 'text')
-    .addColumn('email_lower', 'text', (c) => c.unique())
+    .addColumn('email_lower', t.key, (c) => c.unique())
     .addColumn('name', 'text')
+    .addColumn('name_lower', t.key)
     .addColumn('avatar_url', 'text')
     .addColumn('company', 'text')
     .addColumn('job_title', 'text')
@@ -34,6 +35,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The list order (creation order, ties by id) and keyset pagination walk this index.
   await db.schema.createIndex('users_created_id_idx').on('users').columns(['created', 'id']).execute();
   await db.schema.createIndex('users_oauth_id_idx').on('users').column('oauth_id').execute();
+  // Prefix search on the name (username and email have their unique indexes).
+  await db.schema.createIndex('users_name_lower_idx').on('users').column('name_lower').execute();
+  // Flag filters, in list order: a rare value (is_active=false) is a range, not a walk of every row.
+  for (const flag of ['is_active', 'is_superuser', 'is_service_account']) {
+    await db.schema.createIndex(`users_${flag}_created_idx`).on('users').columns([flag, 'created', 'id']).execute();
+  }
 
   await db.schema
     .createTable('sessions')

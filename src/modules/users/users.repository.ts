@@ -28,6 +28,12 @@ export interface UserRecord {
   updated: string;
 }
 
+export interface Page {
+  offset: number;
+  limit: number;
+  after?: { created: string; id: string };
+}
+
 /** Which accounts a query may return. Decided by `auth/access.ts`. */
 export type UserScope =
   | { kind: 'all' }
@@ -37,6 +43,8 @@ export interface UserFilters {
   user_id?: string;
   username?: string;
   organization_id?: string;
+  /** Case-insensitive prefix of the username, the email or the name. */
+  search?: string;
   email?: string;
   oauth_provider?: string;
   oauth_id?: string;
@@ -121,16 +129,37 @@ export class UsersRepository {
     return row && toRecord(row);
   }
 
-  async list(scope: UserScope, filters: UserFilters, offset: number, limit: number): Promise<UserRecord[]> {
-    let query = this.scoped(scope).selectAll('users');
-    query = applyFilters(query, filters);
-    const rows = await query.orderBy('users.created').orderBy('users.id').offset(offset).limit(limit).execute();
+  /**
+   * A page of accounts in list order (creation, then id): after a cursor
+   * (keyset: the cost does not grow with depth) or at an offset.
+   */
+  async list(scope: UserScope, filters: UserFilters, page: Page): Promise<UserRecord[]> {
+    let query = applyFilters(this.scoped(scope).selectAll('users'), filters);
+    if (page.after) {
+      const { created, id } = page.after;
+      query = query.where((eb) => eb(eb.refTuple('users.created', 'users.id'), '>', eb.tuple(created, id)));
+    }
+    const rows = await query
+      .orderBy('users.created')
+      .orderBy('users.id')
+      .$if(page.offset > 0, (q) => q.offset(page.offset))
+      .limit(page.limit)
+      .execute();
     return rows.map(toRecord);
+  }
+
+  /** How many accounts `scope` may see match `filters`. */
+  async count(scope: UserScope, filters: UserFilters): Promise<number> {
+    const row = await applyFilters(this.scoped(scope), filters)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async insert(id: string, values: UserValues & Pick<UserRecord, 'username'>, now: string): Promise<UserRecord> {
     const row: Insertable<UsersTable> = {
       id,
+      name_lower: null,
       ...toColumns(values),
       username: values.username,
       username_lower: values.username.toLowerCase(),
@@ -221,7 +250,29 @@ function applyFilters<O>(
   if (filters.is_service_account !== undefined) {
     query = query.where('users.is_service_account', '=', filters.is_service_account);
   }
+  if (filters.search !== undefined) {
+    // A prefix as a key range, which every engine answers from an index.
+    const [low, high] = prefixRange(filters.search.toLowerCase());
+    query = query.where((eb) =>
+      eb.or(
+        (['users.username_lower', 'users.email_lower', 'users.name_lower'] as const).map((column) =>
+          eb.and([eb(column, '>=', low), eb(column, '<', high)]),
+        ),
+      ),
+    );
+  }
   return query;
+}
+
+/**
+ * The keys starting with `prefix` are exactly those in [prefix, next) where
+ * `next` has the prefix's last code point incremented: lookup keys compare in
+ * code point order on both engines (binary in SQLite, collate "C" in PostgreSQL).
+ */
+function prefixRange(prefix: string): [string, string] {
+  const points = Array.from(prefix);
+  const last = points.pop()!.codePointAt(0)!;
+  return [prefix, points.join('') + String.fromCodePoint(Math.min(last + 1, 0x10ffff))];
 }
 
 function toColumns(values: UserValues): Updateable<UsersTable> {
@@ -233,6 +284,7 @@ function toColumns(values: UserValues): Updateable<UsersTable> {
   }
   if (typeof values.username === 'string') columns.username_lower = values.username.toLowerCase();
   if (values.email !== undefined) columns.email_lower = values.email === null ? null : values.email.toLowerCase();
+  if (values.name !== undefined) columns.name_lower = values.name === null ? null : values.name.toLowerCase();
   return columns as Updateable<UsersTable>;
 }
 

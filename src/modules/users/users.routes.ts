@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { onRequestHookHandler } from 'fastify';
 import { errorResponses } from '../../http/schemas.js';
 import { etag, parseIfMatch } from '../../http/etag.js';
+import { decodeCursor, nextLink } from '../../http/pagination.js';
 import { toUserRead } from './users.mapper.js';
 import type { UsersService } from './users.service.js';
 import {
@@ -33,17 +34,29 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         operationId: 'listUsers',
         summary: 'List users',
         description:
-          'Lists the accounts the caller may see, filtered (all filters combine with AND), in creation order.',
+          'Lists the accounts the caller may see, filtered (all filters combine with AND), in creation order. A full page carries Link: <...>; rel="next" with the cursor of the next page.',
         tags,
         security,
         querystring: UserListQuery,
-        response: { 200: Type.Array(UserReadRef), ...errorResponses(401) },
+        response: {
+          200: Type.Array(UserReadRef, {
+            description: 'The page. Headers: Link (rel="next") when the page is full; X-Total-Count with include_total=true.',
+          }),
+          ...errorResponses(401),
+        },
       },
     },
-    async (request) => {
-      const { offset, limit, ...filters } = request.query;
-      const found = await users.list(request.principal, { filters, offset, limit });
-      return found.map(toUserRead);
+    async (request, reply) => {
+      const { offset, limit, after, include_total, ...filters } = request.query;
+      const cursor = decodeCursor(after, offset);
+      const page = { offset, limit, ...(cursor ? { after: cursor } : {}) };
+      const found = await users.list(request.principal, { filters, page, includeTotal: include_total });
+      const last = found.users.at(-1);
+      if (last && found.users.length === limit) {
+        reply.header('link', nextLink(request.url, { created: last.created, id: last.id }));
+      }
+      if (found.total !== undefined) reply.header('x-total-count', String(found.total));
+      return found.users.map(toUserRead);
     },
   );
 

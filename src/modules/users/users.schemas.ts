@@ -145,6 +145,24 @@ export const UserListQuery = Type.Object({
   organization_id: Type.Optional(
     Type.String({ format: 'uuid', description: 'The service accounts of this organization' }),
   ),
+  search: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Case-insensitive prefix of the username, the email or the name',
+    }),
+  ),
+  after: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description:
+        'Keyset pagination: the page after this cursor (from the Link header of the previous page). Not with offset.',
+    }),
+  ),
+  include_total: Type.Boolean({
+    default: false,
+    description: 'Add X-Total-Count: how many visible users match the filters',
+  }),
 });
 export type UserListQuery = Static<typeof UserListQuery>;
 

@@ -15,7 +15,7 @@ import type { Affiliations, Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Repositories, Store } from '../../store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
-import type { UserFilters, UserRecord, UserValues } from './users.repository.js';
+import type { Page, UserFilters, UserRecord, UserValues } from './users.repository.js';
 import type { UserCreate, UserUpdate } from './users.schemas.js';
 
 /** What deleting an account would remove, and what stops it (`DELETE ...?dry_run=true`). */
@@ -48,8 +48,8 @@ export interface OauthIdentity {
 
 export interface ListOptions {
   filters: UserFilters;
-  offset: number;
-  limit: number;
+  page: Page;
+  includeTotal: boolean;
 }
 
 /** How many times an update without If-Match retries when a concurrent write wins the race. */
@@ -63,9 +63,12 @@ export class UsersService {
     private readonly throttle: LoginThrottle,
   ) {}
 
-  async list(principal: Principal, options: ListOptions): Promise<UserRecord[]> {
+  /** A page of the accounts the caller may see, and their total when asked for. */
+  async list(principal: Principal, options: ListOptions): Promise<{ users: UserRecord[]; total?: number }> {
     const scope = access.userScope(principal, await this.affiliations(this.store.repos, principal));
-    return this.store.repos.users.list(scope, options.filters, options.offset, options.limit);
+    const users = await this.store.repos.users.list(scope, options.filters, options.page);
+    if (!options.includeTotal) return { users };
+    return { users, total: await this.store.repos.users.count(scope, options.filters) };
   }
 
   async get(principal: Principal, userId: string): Promise<UserRecord> {

@@ -1,0 +1,39 @@
+/**
+ * Keyset pagination cursors and `Link` headers. A cursor names the last row
+ * of a page by its sort key (creation time, id); it is opaque to clients.
+ */
+import { InvalidInput } from '../domain/errors.js';
+
+export interface Cursor {
+  created: string;
+  id: string;
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.created}|${cursor.id}`, 'utf8').toString('base64url');
+}
+
+/** Decodes `after`; a malformed cursor, or one combined with an offset, is a 422. */
+export function decodeCursor(after: string | undefined, offset: number): Cursor | undefined {
+  if (after === undefined) return undefined;
+  if (offset > 0) {
+    throw new InvalidInput(['query', 'after'], 'value_error', 'Value error, after cannot be combined with an offset');
+  }
+  const [created, id, ...rest] = Buffer.from(after, 'base64url').toString('utf8').split('|');
+  if (rest.length > 0 || !created || !id || !ISO.test(created) || !UUID.test(id) || Number.isNaN(Date.parse(created))) {
+    throw new InvalidInput(['query', 'after'], 'value_error', 'Value error, after is not a cursor this service issued');
+  }
+  return { created, id };
+}
+
+/** `<path?query with after=cursor>; rel="next"`, keeping every other query parameter. */
+export function nextLink(url: string, cursor: Cursor): string {
+  const [path, search = ''] = url.split('?', 2) as [string, string?];
+  const params = new URLSearchParams(search);
+  params.delete('offset');
+  params.set('after', encodeCursor(cursor));
+  return `<${path}?${params.toString()}>; rel="next"`;
+}
