@@ -18,7 +18,14 @@ for (const engine of engines()) {
       database = await freshDatabase(engine);
       const env = { ROSTER_DATABASE_URL: database.processUrl, ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD, ROSTER_LOG_LEVEL: 'warn' };
       // Both start at once on an empty database: migrations and bootstrap must not collide.
-      [a, b] = await Promise.all([startServer(env), startServer(env)]);
+      const started = await Promise.allSettled([startServer(env), startServer(env)]);
+      const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) {
+        // Leave no process behind: it would keep the test run alive.
+        for (const r of started) if (r.status === 'fulfilled') await r.value.stop();
+        throw failure.reason;
+      }
+      [a, b] = started.map((r) => (r as PromiseFulfilledResult<Started>).value) as [Started, Started];
       adminToken = await login(a, 'admin', ADMIN_PASSWORD);
     });
     after(async () => {

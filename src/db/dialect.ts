@@ -10,23 +10,18 @@ import pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
-  OperationNodeTransformer,
   PostgresAdapter,
   PostgresDialect,
-  PrimitiveValueListNode,
   SqliteDialect,
+  SqliteAdapter,
   SqliteDriver,
-  ValueNode,
+  type DialectAdapter,
   sql,
   type DatabaseConnection,
   type Driver,
+  type SqliteDatabase,
+  type SqliteStatement,
   type SqliteDialectConfig,
-  type KyselyPlugin,
-  type PluginTransformQueryArgs,
-  type PluginTransformResultArgs,
-  type QueryResult,
-  type RootOperationNode,
-  type UnknownRow,
 } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -60,8 +55,7 @@ function openSqlite(path: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: sqlite }),
-    plugins: [new SqliteValuesPlugin()],
+    dialect: new ImmediateSqliteDialect({ database: sqliteForKysely(sqlite) }),
   });
   return { db, engine: 'sqlite', close: () => db.destroy() };
 }
@@ -74,6 +68,40 @@ function openPostgres(url: string, options: OpenOptions): DatabaseHandle {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, engine: 'postgres', close: () => db.destroy() };
+}
+
+/**
+ * The database handed to Kysely's SQLite dialect. better-sqlite3 compiles a
+ * statement on every `prepare`, and Kysely prepares each query it runs; Roster
+ * runs the same few hundred statements over and over, so compiled statements
+ * are kept by their SQL (safe: Kysely runs one statement at a time on SQLite's
+ * single connection). better-sqlite3 binds no booleans: they are sent as 1 / 0.
+ */
+function sqliteForKysely(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (!statement) {
+        statement = withBooleans(sqlite.prepare(text));
+        if (cache.size >= 2000) cache.delete(cache.keys().next().value!);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+function withBooleans(statement: BetterSqlite3.Statement): SqliteStatement {
+  const bind = (parameters: ReadonlyArray<unknown>) =>
+    parameters.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+  return {
+    reader: statement.reader,
+    all: (parameters) => statement.all(bind(parameters)),
+    run: (parameters) => statement.run(bind(parameters)),
+    iterate: (parameters) => statement.iterate(bind(parameters)),
+  };
 }
 
 /**
@@ -91,6 +119,20 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
+  }
+
+  /**
+   * SQLite runs DDL inside transactions, so migrations do too: with
+   * `begin immediate`, processes starting together on one file take turns.
+   */
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 
@@ -114,6 +156,19 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
  */
 export function forUpdate<Q extends { forUpdate(): Q }>(db: Kysely<any>, query: Q): Q {
   return engineOf(db) === 'postgres' ? query.forUpdate() : query;
+}
+
+/** Settings for this connection while it bulk-loads: SQLite gets a large page cache and no fsync. */
+export async function prepareBulkLoad(db: Kysely<any>): Promise<void> {
+  if (engineOf(db) === 'postgres') return;
+  await sql`pragma cache_size = -262144`.execute(db);
+  await sql`pragma synchronous = off`.execute(db);
+}
+
+/** Refreshes the planner's statistics (after a bulk load). */
+export async function analyze(db: Kysely<any>): Promise<void> {
+  if (engineOf(db) === 'postgres') await sql`vacuum analyze`.execute(db);
+  else await sql`analyze`.execute(db);
 }
 
 /** Column types that differ between the engines, for migrations. */
@@ -173,28 +228,4 @@ export function isTransientFailure(error: unknown): boolean {
   return (
     (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || code === '40001' || code === '40P01'
   );
-}
-
-/** better-sqlite3 binds no booleans: send them as 1 / 0. */
-class SqliteValuesPlugin implements KyselyPlugin {
-  readonly #transformer = new SqliteValuesTransformer();
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#transformer.transformNode(args.node);
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
-
-class SqliteValuesTransformer extends OperationNodeTransformer {
-  protected override transformValue(node: ValueNode): ValueNode {
-    const value = super.transformValue(node);
-    return typeof value.value === 'boolean' ? { ...value, value: value.value ? 1 : 0 } : value;
-  }
-
-  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
-    return PrimitiveValueListNode.create(node.values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)));
-  }
 }

@@ -35,8 +35,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The list order (creation order, ties by id) and keyset pagination walk this index.
   await db.schema.createIndex('users_created_id_idx').on('users').columns(['created', 'id']).execute();
   await db.schema.createIndex('users_oauth_id_idx').on('users').column('oauth_id').execute();
-  // Prefix search on the name (username and email have their unique indexes).
-  await db.schema.createIndex('users_name_lower_idx').on('users').column('name_lower').execute();
+  // Prefix search on the name (username and email have their unique indexes); with the list
+  // order's columns, so that a popular name sorts its matches without reading their rows.
+  await db.schema.createIndex('users_name_lower_idx').on('users').columns(['name_lower', 'created', 'id']).execute();
   // Flag filters, in list order: a rare value (is_active=false) is a range, not a walk of every row.
   for (const flag of ['is_active', 'is_superuser', 'is_service_account']) {
     await db.schema.createIndex(`users_${flag}_created_idx`).on('users').columns([flag, 'created', 'id']).execute();

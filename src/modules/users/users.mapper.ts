@@ -1,8 +1,8 @@
-import type { UserRecord } from './users.repository.js';
+import type { PublicUserRecord } from './users.repository.js';
 import type { UserRead } from './users.schemas.js';
 
 /** The public view of an account: never its password hash or internal flags. */
-export function toUserRead(user: UserRecord): UserRead {
+export function toUserRead(user: PublicUserRecord): UserRead {
   return {
     id: user.id,
     name: user.name,

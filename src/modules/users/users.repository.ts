@@ -34,6 +34,30 @@ export interface Page {
   after?: { created: string; id: string };
 }
 
+/** What a list shows of an account: its public fields only (no hash, no internal flags). */
+export type PublicUserRecord = Omit<UserRecord, 'password_hash' | 'is_internal' | 'version' | 'credential_version'>;
+
+/** The columns of `PublicUserRecord`: a list page reads no more than it shows. */
+const PUBLIC_COLUMNS = [
+  'users.id',
+  'users.username',
+  'users.email',
+  'users.name',
+  'users.avatar_url',
+  'users.company',
+  'users.job_title',
+  'users.metadata',
+  'users.oauth_provider',
+  'users.oauth_id',
+  'users.is_active',
+  'users.is_superuser',
+  'users.is_service_account',
+  'users.organization_id',
+  'users.is_onboarded',
+  'users.created',
+  'users.updated',
+] as const;
+
 /** Which accounts a query may return. Decided by `auth/access.ts`. */
 export type UserScope =
   | { kind: 'all' }
@@ -133,27 +157,54 @@ export class UsersRepository {
    * A page of accounts in list order (creation, then id): after a cursor
    * (keyset: the cost does not grow with depth) or at an offset.
    */
-  async list(scope: UserScope, filters: UserFilters, page: Page): Promise<UserRecord[]> {
-    let query = applyFilters(this.scoped(scope).selectAll('users'), filters);
-    if (page.after) {
-      const { created, id } = page.after;
-      query = query.where((eb) => eb(eb.refTuple('users.created', 'users.id'), '>', eb.tuple(created, id)));
+  async list(scope: UserScope, filters: UserFilters, page: Page): Promise<PublicUserRecord[]> {
+    if (filters.search === undefined && page.offset === 0) {
+      const rows = await afterCursor(applyFilters(this.scoped(scope).select(PUBLIC_COLUMNS), filters), page)
+        .orderBy('users.created')
+        .orderBy('users.id')
+        .limit(page.limit)
+        .execute();
+      return rows.map(toPublicRecord);
     }
-    const rows = await query
+    // Deferred join: find the page's ids on narrow indexes (skipping an offset there,
+    // or sorting the matches of a search there), then read only the page's rows.
+    const ids = this.db
+      .selectFrom(this.matches(scope, filters, page).as('m'))
+      .select('m.id')
+      .orderBy('m.created')
+      .orderBy('m.id')
+      .$if(page.offset > 0, (q) => q.offset(page.offset))
+      .limit(page.limit);
+    const rows = await this.db
+      .selectFrom('users')
+      .select(PUBLIC_COLUMNS)
+      .where('users.id', 'in', ids)
       .orderBy('users.created')
       .orderBy('users.id')
-      .$if(page.offset > 0, (q) => q.offset(page.offset))
-      .limit(page.limit)
       .execute();
-    return rows.map(toRecord);
+    return rows.map(toPublicRecord);
   }
 
   /** How many accounts `scope` may see match `filters`. */
   async count(scope: UserScope, filters: UserFilters): Promise<number> {
-    const row = await applyFilters(this.scoped(scope), filters)
+    const row = await this.db
+      .selectFrom(this.matches(scope, filters, { offset: 0, limit: 0 }).as('m'))
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  /**
+   * (id, created) of every match. A search is the union of three index ranges
+   * (username, email, name prefixes), each answered from its own index.
+   */
+  private matches(scope: UserScope, filters: UserFilters, page: Page) {
+    const base = () => afterCursor(applyFilters(this.scoped(scope).select(['users.id', 'users.created']), filters), page);
+    if (filters.search === undefined) return base();
+    const [low, high] = prefixRange(filters.search.toLowerCase());
+    const range = (column: 'users.username_lower' | 'users.email_lower' | 'users.name_lower') =>
+      base().where(column, '>=', low).where(column, '<', high);
+    return range('users.username_lower').union(range('users.email_lower')).union(range('users.name_lower'));
   }
 
   async insert(id: string, values: UserValues & Pick<UserRecord, 'username'>, now: string): Promise<UserRecord> {
@@ -178,9 +229,14 @@ export class UsersRepository {
     return (await this.findById(id))!;
   }
 
+  /** Inserts complete rows in one statement (bulk seeding). */
+  async insertRows(rows: Insertable<UsersTable>[]): Promise<void> {
+    await this.db.insertInto('users').values(rows).execute();
+  }
+
   /**
    * Writes `values` if the row is still at `version` (compare-and-set).
-   * Returns false when another write got there first.
+   * Returns the updated account, or undefined when another write got there first.
    */
   async update(
     id: string,
@@ -188,8 +244,8 @@ export class UsersRepository {
     values: UserValues,
     now: string,
     options: { revokeCredentials?: boolean } = {},
-  ): Promise<boolean> {
-    const result = await this.db
+  ): Promise<UserRecord | undefined> {
+    const row = await this.db
       .updateTable('users')
       .set({ ...toColumns(values), version: version + 1, updated: now })
       .$if(options.revokeCredentials === true, (q) =>
@@ -197,8 +253,9 @@ export class UsersRepository {
       )
       .where('id', '=', id)
       .where('version', '=', version)
+      .returningAll()
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return row && toRecord(row);
   }
 
   /** The ids of an organization's service accounts. */
@@ -233,6 +290,14 @@ export class UsersRepository {
   }
 }
 
+/** Rows after the keyset cursor of `page`, if it has one. */
+function afterCursor<O>(query: SelectQueryBuilder<Database, 'users', O>, page: Page): SelectQueryBuilder<Database, 'users', O> {
+  if (!page.after) return query;
+  const { created, id } = page.after;
+  return query.where((eb) => eb(eb.refTuple('users.created', 'users.id'), '>', eb.tuple(created, id)));
+}
+
+/** The filters other than `search` (which `matches` turns into index ranges). */
 function applyFilters<O>(
   query: SelectQueryBuilder<Database, 'users', O>,
   filters: UserFilters,
@@ -249,17 +314,6 @@ function applyFilters<O>(
   if (filters.is_superuser !== undefined) query = query.where('users.is_superuser', '=', filters.is_superuser);
   if (filters.is_service_account !== undefined) {
     query = query.where('users.is_service_account', '=', filters.is_service_account);
-  }
-  if (filters.search !== undefined) {
-    // A prefix as a key range, which every engine answers from an index.
-    const [low, high] = prefixRange(filters.search.toLowerCase());
-    query = query.where((eb) =>
-      eb.or(
-        (['users.username_lower', 'users.email_lower', 'users.name_lower'] as const).map((column) =>
-          eb.and([eb(column, '>=', low), eb(column, '<', high)]),
-        ),
-      ),
-    );
   }
   return query;
 }
@@ -289,6 +343,30 @@ function toColumns(values: UserValues): Updateable<UsersTable> {
 }
 
 export type UserRow = { [K in keyof UsersTable]: unknown };
+
+/** Maps the public columns of a `users` row (either engine). */
+function toPublicRecord(row: { [K in (typeof PUBLIC_COLUMNS)[number] extends `users.${infer C}` ? C : never]: unknown }): PublicUserRecord {
+  const r = row as Record<keyof UsersTable, never>;
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    name: r.name,
+    avatar_url: r.avatar_url,
+    company: r.company,
+    job_title: r.job_title,
+    metadata: readJson(r.metadata),
+    oauth_provider: r.oauth_provider,
+    oauth_id: r.oauth_id,
+    is_active: readBool(r.is_active),
+    is_superuser: readBool(r.is_superuser),
+    is_service_account: readBool(r.is_service_account),
+    organization_id: r.organization_id,
+    is_onboarded: readBool(r.is_onboarded),
+    created: readTimestamp(r.created),
+    updated: readTimestamp(r.updated),
+  };
+}
 
 /** Maps a `users` row (either engine) to a `UserRecord`. */
 export function toRecord(row: UserRow): UserRecord {

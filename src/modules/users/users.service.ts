@@ -15,7 +15,7 @@ import type { Affiliations, Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Repositories, Store } from '../../store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
-import type { Page, UserFilters, UserRecord, UserValues } from './users.repository.js';
+import type { Page, PublicUserRecord, UserFilters, UserRecord, UserValues } from './users.repository.js';
 import type { UserCreate, UserUpdate } from './users.schemas.js';
 
 /** What deleting an account would remove, and what stops it (`DELETE ...?dry_run=true`). */
@@ -64,7 +64,7 @@ export class UsersService {
   ) {}
 
   /** A page of the accounts the caller may see, and their total when asked for. */
-  async list(principal: Principal, options: ListOptions): Promise<{ users: UserRecord[]; total?: number }> {
+  async list(principal: Principal, options: ListOptions): Promise<{ users: PublicUserRecord[]; total?: number }> {
     const scope = access.userScope(principal, await this.affiliations(this.store.repos, principal));
     const users = await this.store.repos.users.list(scope, options.filters, options.page);
     if (!options.includeTotal) return { users };
@@ -152,9 +152,9 @@ export class UsersService {
           // that changed its own password.
           const keep = passwordHash !== undefined && principal.user.id === target.id ? principal.sessionId : null;
           await repos.sessions.deleteForUser(target.id, keep ?? undefined);
-          if (keep !== null) await repos.sessions.rebind(keep, target.credential_version + 1);
+          if (keep !== null) await repos.sessions.rebind(keep, written.credential_version);
         }
-        return (await repos.users.findById(target.id))!;
+        return written;
       });
       if (outcome) return outcome;
       if (ifMatch !== undefined || attempt >= UPDATE_ATTEMPTS) {

@@ -1,0 +1,296 @@
+/**
+ * `npm run bench [-- --users N --database URL --duration S]`: seeds a fresh
+ * database, starts Roster and a bare Fastify server in their own processes,
+ * and drives each scenario with autocannon from this process. Checks a sample
+ * of answers for correctness and fails on any non-2xx. Prints a table and
+ * writes it as JSON under bench/results/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { openDatabase } from '../dist/db/dialect.js';
+import { encodeCursor } from '../dist/http/pagination.js';
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '1000000' },
+    database: { type: 'string' },
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+    keep: { type: 'boolean', default: false },
+    // For iterating on Roster itself: reuse a database seeded (with --keep) by an earlier run.
+    existing: { type: 'string' },
+  },
+});
+const USERS = Number(args.users);
+const DURATION = Number(args.duration);
+const WARMUP = Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+const DEPTH = Math.min(900_000, Math.floor(USERS * 0.9));
+const ADMIN_PASSWORD = 'bench-admin-password';
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const resultsDir = join('bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+
+function fail(message: string): never {
+  process.stderr.write(`bench: FAIL: ${message}\n`);
+  process.exit(1);
+}
+
+// ---- a fresh database ----
+let databaseUrl: string;
+let dropDatabase = async () => {};
+if (args.existing) {
+  databaseUrl = args.existing;
+} else if (args.database) {
+  const schema = `roster_bench_${Date.now()}`;
+  const client = new pg.Client({ connectionString: args.database });
+  await client.connect();
+  await client.query(`create schema ${schema}`);
+  await client.end();
+  databaseUrl = `${args.database}${args.database.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  dropDatabase = async () => {
+    const c = new pg.Client({ connectionString: args.database });
+    await c.connect();
+    await c.query(`drop schema ${schema} cascade`);
+    await c.end();
+  };
+} else {
+  const file = join(resultsDir, `bench-${stamp}.db`);
+  databaseUrl = `sqlite:${file}`;
+  dropDatabase = async () => {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  };
+}
+const engine = databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+const env = { ...process.env, ROSTER_DATABASE_URL: databaseUrl, ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD, ROSTER_LOG_LEVEL: 'warn' };
+
+let seedSeconds = NaN;
+if (!args.existing) {
+  process.stderr.write(`bench: seeding ${USERS.toLocaleString('en')} users (${engine})\n`);
+  const seedStarted = Date.now();
+  const seed = spawnSync(process.execPath, ['dist/cli/seed.js', '--users', String(USERS)], { env, stdio: 'inherit' });
+  if (seed.status !== 0) fail('seeding failed');
+  seedSeconds = (Date.now() - seedStarted) / 1000;
+}
+
+// ---- processes ----
+function start(command: string[], extraEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, command, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/[\d.:]+)/i.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}: ${out}`)));
+  });
+}
+const roster = await start(['dist/server.js'], { ROSTER_PORT: '0' });
+const hello = await start(['bench/hello.mjs'], {});
+const stopAll = () => {
+  roster.child.kill('SIGTERM');
+  hello.child.kill('SIGTERM');
+};
+process.on('exit', stopAll);
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function call(path: string, init: RequestInit = {}) {
+  const response = await fetch(`${roster.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+const loginResponse = await fetch(`${roster.url}/api/v1/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+});
+const token = ((await loginResponse.json()) as { access_token: string }).access_token;
+if (!token) fail('cannot log in as the admin');
+
+// ---- random existing targets, read from the database ----
+const sampleSize = 5000;
+const handle = openDatabase(databaseUrl, { poolSize: 2 });
+const picks = Array.from({ length: sampleSize }, () => `user${Math.floor(Math.random() * USERS)}`);
+const targets = await handle.db.selectFrom('users').select(['id', 'email', 'username']).where('username_lower', 'in', picks).execute();
+const deep = await handle.db
+  .selectFrom('users')
+  .select(['created', 'id'])
+  .orderBy('created')
+  .orderBy('id')
+  .offset(DEPTH - 1)
+  .limit(1001)
+  .execute();
+await handle.close();
+const cursors = deep.filter((_, i) => i % 20 === 0).map((r) => ({
+  after: encodeCursor({ created: typeof r.created === 'string' ? r.created : r.created.toISOString(), id: r.id }),
+}));
+const FIRST = ['ava', 'ben', 'chloe', 'dan', 'ella', 'finn', 'grace', 'hugo'];
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
+const searchTerm = () => {
+  if (Math.random() < 0.5) return `user${Math.floor(Math.random() * USERS)}`.slice(0, 8);
+  return `${pick(FIRST)} ${'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]}`;
+};
+
+// ---- correctness of a sample of answers ----
+async function check(): Promise<void> {
+  for (const target of targets.slice(0, 25)) {
+    const byId = await call(`/api/v1/users/${target.id}`);
+    if (byId.status !== 200 || byId.body.id !== target.id) fail(`GET /users/${target.id}`);
+    const byEmail = await call(`/api/v1/users?email=${encodeURIComponent(target.email!.toUpperCase())}`);
+    if (byEmail.status !== 200 || byEmail.body.length !== 1 || byEmail.body[0].id !== target.id) fail(`list by email ${target.email}`);
+  }
+  for (let i = 0; i < 25; i++) {
+    const term = searchTerm();
+    const found = await call(`/api/v1/users?search=${encodeURIComponent(term)}&limit=20`);
+    if (found.status !== 200) fail(`search ${term}`);
+    for (const u of found.body) {
+      const keys = [u.username, u.email ?? '', u.name ?? ''].map((k: string) => k.toLowerCase());
+      if (!keys.some((k) => k.startsWith(term.toLowerCase()))) fail(`search ${term} returned ${u.username}`);
+    }
+    const sorted = [...found.body].sort((a, b) => (a.created === b.created ? (a.id < b.id ? -1 : 1) : a.created < b.created ? -1 : 1));
+    if (JSON.stringify(sorted) !== JSON.stringify(found.body)) fail(`search ${term} is not in list order`);
+  }
+  const byOffset = await call(`/api/v1/users?offset=${DEPTH}&limit=100`);
+  const byCursor = await call(`/api/v1/users?after=${cursors[0]!.after}&limit=100`);
+  if (byOffset.status !== 200 || JSON.stringify(byOffset.body) !== JSON.stringify(byCursor.body)) {
+    fail(`the page after the cursor at ${DEPTH} differs from the page at offset ${DEPTH}`);
+  }
+  const total = await call('/api/v1/users?include_total=true&limit=1');
+  if (Number(total.headers.get('x-total-count')) !== USERS + 1) fail(`X-Total-Count ${total.headers.get('x-total-count')} != ${USERS + 1}`);
+  const target = targets[0]!;
+  const patched = await call(`/api/v1/users/${target.id}`, { method: 'PATCH', body: JSON.stringify({ job_title: 'checked' }) });
+  if (patched.status !== 200 || patched.body.job_title !== 'checked') fail('PATCH');
+}
+await check();
+
+// ---- load ----
+interface Scenario {
+  name: string;
+  server: 'hello' | 'roster';
+  method?: 'GET' | 'PATCH';
+  path: () => string;
+  body?: () => string;
+}
+const scenarios: Scenario[] = [
+  { name: 'ceiling: bare Fastify hello', server: 'hello', path: () => '/' },
+  { name: 'list by email', server: 'roster', path: () => `/api/v1/users?email=${encodeURIComponent(pick(targets).email!)}` },
+  { name: 'get by id', server: 'roster', path: () => `/api/v1/users/${pick(targets).id}` },
+  { name: 'list with search', server: 'roster', path: () => `/api/v1/users?search=${encodeURIComponent(searchTerm())}&limit=20` },
+  { name: `offset page at ${DEPTH.toLocaleString('en')}`, server: 'roster', path: () => `/api/v1/users?offset=${DEPTH + Math.floor(Math.random() * 1000)}&limit=100` },
+  { name: `cursor page at ${DEPTH.toLocaleString('en')}`, server: 'roster', path: () => `/api/v1/users?after=${pick(cursors).after}&limit=100` },
+  { name: 'include_total, no filters', server: 'roster', path: () => '/api/v1/users?include_total=true' },
+  {
+    name: 'PATCH random users',
+    server: 'roster',
+    method: 'PATCH',
+    path: () => `/api/v1/users/${pick(targets).id}`,
+    body: () => JSON.stringify({ job_title: `title ${Math.floor(Math.random() * 1e6)}` }),
+  },
+];
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function load(scenario: Scenario, seconds: number, connections = CONNECTIONS) {
+  const latencies: number[] = [];
+  const instance = autocannon({
+    url: scenario.server === 'hello' ? hello.url : roster.url,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: scenario.method ?? 'GET',
+        setupRequest: (request: Record<string, unknown>) => ({
+          ...request,
+          path: scenario.path(),
+          ...(scenario.body ? { body: scenario.body() } : {}),
+        }),
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return { result, latencies };
+}
+
+const rows: Record<string, unknown>[] = [];
+let ceiling = 0;
+let rssAfterReads = 0;
+for (const scenario of scenarios) {
+  process.stderr.write(`bench: ${scenario.name}\n`);
+  await load(scenario, WARMUP);
+  const { result, latencies } = await load(scenario, DURATION);
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad > 0) fail(`${scenario.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  const rps = result.requests.total / DURATION;
+  if (scenario.server === 'hello') ceiling = rps;
+  if (scenario.method === 'PATCH' && rssAfterReads === 0) rssAfterReads = rssMb(roster.child.pid!);
+  // The same requests one at a time: the cost of one request, without queueing behind nine others.
+  const single = await load(scenario, Math.max(1, Math.round(DURATION / 2)), 1);
+  if (single.result.non2xx + single.result.errors + single.result.timeouts > 0) fail(`${scenario.name}: failures with one connection`);
+  rows.push({
+    scenario: scenario.name,
+    requests_per_s: Math.round(rps),
+    p50_ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+    ratio_to_ceiling: Number((rps / ceiling).toFixed(3)),
+    single_connection_p50_ms: Number(percentile(single.latencies, 50).toFixed(2)),
+    single_connection_p99_ms: Number(percentile(single.latencies, 99).toFixed(2)),
+  });
+}
+const rssEnd = rssMb(roster.child.pid!);
+await check();
+
+const report = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  engine,
+  users: USERS,
+  seed_seconds: Number(seedSeconds.toFixed(1)),
+  connections: CONNECTIONS,
+  duration_s: DURATION,
+  server_rss_mb_after_reads: Number(rssAfterReads.toFixed(1)),
+  server_rss_mb_at_end: Number(rssEnd.toFixed(1)),
+  scenarios: rows,
+};
+const file = join(resultsDir, `bench-${stamp}.json`);
+writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+
+const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'x ceiling', '1-conn p50 ms', '1-conn p99 ms'];
+const lines = rows.map((r) =>
+  [r.scenario, r.requests_per_s, r.p50_ms, r.p99_ms, r.ratio_to_ceiling, r.single_connection_p50_ms, r.single_connection_p99_ms].map(String),
+);
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+const format = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+process.stdout.write(
+  [
+    `Roster benchmark: ${engine}, ${USERS.toLocaleString('en')} users, ${CONNECTIONS} connections, ${DURATION} s per scenario, Node ${process.version}, ${cpus().length} cores`,
+    format(header),
+    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`,
+    ...lines.map(format),
+    `seeding: ${seedSeconds.toFixed(1)} s; server RSS after the read scenarios: ${rssAfterReads.toFixed(0)} MB, at the end: ${rssEnd.toFixed(0)} MB`,
+    `written to ${file}`,
+    '',
+  ].join('\n'),
+);
+stopAll();
+if (!args.keep && !args.existing) await dropDatabase();
+process.exit(0);
