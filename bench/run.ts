@@ -123,7 +123,7 @@ if (!token) fail('cannot log in as the admin');
 
 // ---- random existing targets, read from the database ----
 const sampleSize = 5000;
-const handle = openDatabase(databaseUrl, { poolSize: 2 });
+const handle = await openDatabase(databaseUrl, { poolSize: 2 });
 const picks = Array.from({ length: sampleSize }, () => `user${Math.floor(Math.random() * USERS)}`);
 const targets = await handle.db.selectFrom('users').select(['id', 'email', 'username']).where('username_lower', 'in', picks).execute();
 const deep = await handle.db

@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const handle = openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const handle = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     if (config.migrateOnStart) await migrateToLatest(handle.db);
     else await assertSchemaCurrent(handle.db);

@@ -99,7 +99,7 @@ export async function createTestApp(
     ROSTER_LOG_LEVEL: 'silent',
     ...env,
   });
-  const handle = openDatabase(config.databaseUrl, { poolSize: 5, ...(database.schema ? { schema: database.schema } : {}) });
+  const handle = await openDatabase(config.databaseUrl, { poolSize: 5, ...(database.schema ? { schema: database.schema } : {}) });
   await migrateToLatest(handle.db);
   const store = new Store(handle.db);
   const clock = new TestClock();

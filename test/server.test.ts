@@ -93,6 +93,32 @@ describe('the server process', () => {
     await server.stop();
   });
 
+  it('seeds users in bulk through the data layer and leaves every index in place', () => {
+    const file = join(dir, 'seeded.db');
+    const seeded = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts', '--users', '2500', '--batch', '1000'], {
+      env: { PATH: process.env.PATH, ROSTER_DATABASE_URL: `sqlite:${file}`, ROSTER_ADMIN_PASSWORD: 'admin-password-1' },
+      encoding: 'utf8',
+    });
+    assert.equal(seeded.status, 0, seeded.stderr);
+    assert.match(seeded.stderr, /2,500 users in [\d.]+ s/);
+    const sqlite = new Database(file, { readonly: true });
+    try {
+      assert.equal((sqlite.prepare('select count(*) as n from users').get() as { n: number }).n, 2501);
+      const user = sqlite.prepare("select * from users where username_lower = 'user2499'").get() as Record<string, string>;
+      assert.equal(user.email, 'user2499@example.com');
+      assert.equal(user.name_lower, user.name.toLowerCase());
+      const indexes = sqlite.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'users'").all() as { name: string }[];
+      for (const name of ['users_created_id_idx', 'users_name_lower_idx', 'users_is_active_created_idx']) {
+        assert.ok(indexes.some((i) => i.name === name), name);
+      }
+      // List order is seeding order.
+      const order = sqlite.prepare("select username from users where is_internal = 0 order by created, id limit 3").all() as { username: string }[];
+      assert.deepEqual(order.map((r) => r.username), ['user0', 'user1', 'user2']);
+    } finally {
+      sqlite.close();
+    }
+  });
+
   it('refuses a database whose schema is newer than the code', async () => {
     const sqlite = new Database(join(dir, 'roster.db'));
     sqlite.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString());

@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const handle = openDatabase(url);
+  const handle = await openDatabase(url);
   try {
     const applied = await migrateToLatest(handle.db);
     process.stdout.write(

@@ -1,11 +1,13 @@
 /** The OpenID Connect relying party: discovery and the client configuration, through `openid-client`. */
-import * as client from 'openid-client';
+import type * as OpenId from 'openid-client';
 import type { OidcConfig } from '../../config.js';
 
 export const SSO_CALLBACK_PATH = '/api/v1/auth/sso/callback';
 
 export interface OidcClient {
-  config: client.Configuration;
+  /** The `openid-client` library, loaded only when single sign-on is configured. */
+  lib: typeof OpenId;
+  config: OpenId.Configuration;
   settings: OidcConfig;
   redirectUri: string;
 }
@@ -19,8 +21,9 @@ export class OidcDiscoveryError extends Error {}
  * misbehaving provider).
  */
 export async function discoverOidc(settings: OidcConfig, fetchImpl?: typeof fetch): Promise<OidcClient> {
+  const client = await import('openid-client');
   const issuer = new URL(settings.issuer);
-  let config: client.Configuration;
+  let config: OpenId.Configuration;
   try {
     config = await client.discovery(
       issuer,
@@ -31,7 +34,7 @@ export async function discoverOidc(settings: OidcConfig, fetchImpl?: typeof fetc
         timeout: 10,
         // http:// is accepted for loopback issuers only (checked with the configuration).
         execute: issuer.protocol === 'http:' ? [client.allowInsecureRequests] : [],
-        ...(fetchImpl ? { [client.customFetch]: fetchImpl as client.CustomFetch } : {}),
+        ...(fetchImpl ? { [client.customFetch]: fetchImpl as OpenId.CustomFetch } : {}),
       },
     );
   } catch (error) {
@@ -46,9 +49,9 @@ export async function discoverOidc(settings: OidcConfig, fetchImpl?: typeof fetc
   if (methods !== undefined && !methods.includes('S256')) {
     throw new OidcDiscoveryError(`the provider at ${settings.issuer} does not support PKCE with S256`);
   }
-  if (fetchImpl) config[client.customFetch] = fetchImpl as client.CustomFetch;
+  if (fetchImpl) config[client.customFetch] = fetchImpl as OpenId.CustomFetch;
   // Verify the ID token's signature against the provider's JWKS even though it
   // arrives straight from the token endpoint (the library skips it by default).
   client.enableNonRepudiationChecks(config);
-  return { config, settings, redirectUri: settings.publicUrl + SSO_CALLBACK_PATH };
+  return { lib: client, config, settings, redirectUri: settings.publicUrl + SSO_CALLBACK_PATH };
 }

@@ -1,4 +1,4 @@
-import cookie from '@fastify/cookie';
+import type {} from '@fastify/cookie';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { KeyError } from '../../domain/errors.js';
 import { errorResponses } from '../../http/schemas.js';
@@ -26,7 +26,8 @@ const CallbackQuery = Type.Object({
 });
 
 export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app, { sso, secretKey, secureCookies }) => {
-  await app.register(cookie, { secret: secretKey });
+  // The cookie plugin (and the OpenID client) are loaded only when single sign-on is configured.
+  if (sso) await app.register((await import('@fastify/cookie')).default, { secret: secretKey });
   const configured = () => {
     if (!sso) throw new KeyError('single sign-on is not configured');
     return sso;

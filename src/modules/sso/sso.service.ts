@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import * as client from 'openid-client';
+import type * as OpenId from 'openid-client';
 import type { Clock } from '../../clock.js';
 import { AuthorizationException } from '../../domain/errors.js';
 import type { Store } from '../../store.js';
@@ -28,6 +28,7 @@ export class SsoService {
    * browser's cookie, binding the callback to the browser that started it.
    */
   async begin(): Promise<{ url: string; state: string }> {
+    const client = this.oidc.lib;
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
@@ -68,10 +69,11 @@ export class SsoService {
     const pending = await this.store.repos.ssoLogins.take(hash(state), this.clock().toISOString());
     if (!pending) throw new AuthorizationException('single sign-on state is unknown, used or expired; start again');
 
+    const client = this.oidc.lib;
     const callback = new URL(this.oidc.redirectUri);
     for (const [key, value] of Object.entries(query)) callback.searchParams.set(key, value);
-    let claims: client.IDToken;
-    let userinfo: client.UserInfoResponse | undefined;
+    let claims: OpenId.IDToken;
+    let userinfo: OpenId.UserInfoResponse | undefined;
     try {
       const tokens = await client.authorizationCodeGrant(
         this.oidc.config,
