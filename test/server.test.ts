@@ -106,7 +106,7 @@ describe('the server process', () => {
       assert.equal((sqlite.prepare('select count(*) as n from users').get() as { n: number }).n, 2501);
       const user = sqlite.prepare("select * from users where username_lower = 'user2499'").get() as Record<string, string>;
       assert.equal(user.email, 'user2499@example.com');
-      assert.equal(user.name_lower, user.name.toLowerCase());
+      assert.equal(user.name_lower, user.name?.toLowerCase());
       const indexes = sqlite.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'users'").all() as { name: string }[];
       for (const name of ['users_created_id_idx', 'users_name_lower_idx', 'users_is_active_created_idx']) {
         assert.ok(indexes.some((i) => i.name === name), name);
