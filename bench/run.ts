@@ -92,7 +92,8 @@ function start(command: string[], extraEnv: Record<string, string>): Promise<{ c
     child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited with ${code}: ${out}`)));
   });
 }
-const roster = await start(['dist/server.js'], { ROSTER_PORT: '0' });
+// Started as `npm start` starts it (same V8 flags).
+const roster = await start(['--max-semi-space-size=4', 'dist/server.js'], { ROSTER_PORT: '0' });
 const hello = await start(['bench/hello.mjs'], {});
 const stopAll = () => {
   roster.child.kill('SIGTERM');

@@ -36,6 +36,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** PostgreSQL only: the schema to work in (tests isolate each file in its own). */
   schema?: string;
+  /** Called with every query run (tools that print query plans use it). */
+  onQuery?: (query: CompiledQuery) => void;
 }
 
 /**
@@ -43,11 +45,16 @@ export interface OpenOptions {
  * driver of that engine is loaded.
  */
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<DatabaseHandle> {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
   return openPostgres(url, options);
 }
 
-async function openSqlite(path: string): Promise<DatabaseHandle> {
+function logOption(options: OpenOptions) {
+  const onQuery = options.onQuery;
+  return onQuery ? { log: (event: { query: CompiledQuery }) => onQuery(event.query) } : {};
+}
+
+async function openSqlite(path: string, options: OpenOptions): Promise<DatabaseHandle> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const { default: Sqlite } = await import('better-sqlite3');
   const sqlite = new Sqlite(path);
@@ -59,6 +66,7 @@ async function openSqlite(path: string): Promise<DatabaseHandle> {
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: sqliteForKysely(sqlite) }),
+    ...logOption(options),
   });
   return { db, engine: 'sqlite', close: () => db.destroy() };
 }
@@ -70,7 +78,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...logOption(options) });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 

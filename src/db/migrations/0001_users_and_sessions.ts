@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { columnTypes, engineOf } from '../dialect.js';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -34,7 +34,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // The list order (creation order, ties by id) and keyset pagination walk this index.
   await db.schema.createIndex('users_created_id_idx').on('users').columns(['created', 'id']).execute();
-  await db.schema.createIndex('users_oauth_id_idx').on('users').column('oauth_id').execute();
+  // Partial: only OAuth2 accounts have these, and statistics over the NULLs of every other
+  // account would make the planner believe each provider has a million accounts.
+  await db.schema
+    .createIndex('users_oauth_id_idx')
+    .on('users')
+    .column('oauth_id')
+    .where(sql.ref('oauth_id'), 'is not', null)
+    .execute();
+  await db.schema
+    .createIndex('users_oauth_provider_idx')
+    .on('users')
+    .columns(['oauth_provider', 'created', 'id'])
+    .where(sql.ref('oauth_provider'), 'is not', null)
+    .execute();
   // Prefix search on the name (username and email have their unique indexes); with the list
   // order's columns, so that a popular name sorts its matches without reading their rows.
   await db.schema.createIndex('users_name_lower_idx').on('users').columns(['name_lower', 'created', 'id']).execute();

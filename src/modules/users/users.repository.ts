@@ -158,7 +158,7 @@ export class UsersRepository {
    * (keyset: the cost does not grow with depth) or at an offset.
    */
   async list(scope: UserScope, filters: UserFilters, page: Page): Promise<PublicUserRecord[]> {
-    if (filters.search === undefined && page.offset === 0) {
+    if (scope.kind === 'all' && filters.search === undefined && page.offset === 0) {
       const rows = await afterCursor(applyFilters(this.scoped(scope).select(PUBLIC_COLUMNS), filters), page)
         .orderBy('users.created')
         .orderBy('users.id')
@@ -167,7 +167,8 @@ export class UsersRepository {
       return rows.map(toPublicRecord);
     }
     // Deferred join: find the page's ids on narrow indexes (skipping an offset there,
-    // or sorting the matches of a search there), then read only the page's rows.
+    // or sorting the matches of a search or of a visibility scope there), then read
+    // only the page's rows.
     const ids = this.db
       .selectFrom(this.matches(scope, filters, page).as('m'))
       .select('m.id')
@@ -195,16 +196,32 @@ export class UsersRepository {
   }
 
   /**
-   * (id, created) of every match. A search is the union of three index ranges
-   * (username, email, name prefixes), each answered from its own index.
+   * (id, created) of every match, as a union of branches that each start from
+   * an index: one per part of the caller's visibility (itself, the members of
+   * its organizations, their service accounts) and, for a search, one per
+   * prefix range (username, email, name).
    */
   private matches(scope: UserScope, filters: UserFilters, page: Page) {
-    const base = () => afterCursor(applyFilters(this.scoped(scope).select(['users.id', 'users.created']), filters), page);
-    if (filters.search === undefined) return base();
-    const [low, high] = prefixRange(filters.search.toLowerCase());
-    const range = (column: 'users.username_lower' | 'users.email_lower' | 'users.name_lower') =>
-      base().where(column, '>=', low).where(column, '<', high);
-    return range('users.username_lower').union(range('users.email_lower')).union(range('users.name_lower'));
+    const base = () => afterCursor(applyFilters(this.db.selectFrom('users').select(['users.id', 'users.created']), filters), page);
+    let branches = [base()];
+    if (scope.kind === 'visible-to') {
+      const { userId, organizationIds } = scope;
+      branches = [base().where('users.id', '=', userId)];
+      if (organizationIds.length > 0) {
+        branches.push(
+          base().where('users.id', 'in', (eb) =>
+            eb.selectFrom('organization_members').select('organization_members.user_id').where('organization_members.organization_id', 'in', organizationIds),
+          ),
+          base().where('users.organization_id', 'in', organizationIds),
+        );
+      }
+    }
+    if (filters.search !== undefined) {
+      const [low, high] = prefixRange(filters.search.toLowerCase());
+      const columns = ['users.username_lower', 'users.email_lower', 'users.name_lower'] as const;
+      branches = branches.flatMap((branch) => columns.map((column) => branch.where(column, '>=', low).where(column, '<', high)));
+    }
+    return branches.slice(1).reduce((union, branch) => union.union(branch), branches[0]!);
   }
 
   async insert(id: string, values: UserValues & Pick<UserRecord, 'username'>, now: string): Promise<UserRecord> {
