@@ -51,6 +51,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Prefix search on the name (username and email have their unique indexes); with the list
   // order's columns, so that a popular name sorts its matches without reading their rows.
   await db.schema.createIndex('users_name_lower_idx').on('users').columns(['name_lower', 'created', 'id']).execute();
+  // The narrowest index over every row: counting all accounts (include_total) walks it.
+  await db.schema.createIndex('users_is_active_idx').on('users').column('is_active').execute();
   // Flag filters, in list order: a rare value (is_active=false) is a range, not a walk of every row.
   for (const flag of ['is_active', 'is_superuser', 'is_service_account']) {
     await db.schema.createIndex(`users_${flag}_created_idx`).on('users').columns([flag, 'created', 'id']).execute();
