@@ -389,26 +389,10 @@ function toPublicRecord(row: { [K in (typeof PUBLIC_COLUMNS)[number] extends `us
 export function toRecord(row: UserRow): UserRecord {
   const r = row as Record<keyof UsersTable, never>;
   return {
-    id: r.id,
-    username: r.username,
-    email: r.email,
-    name: r.name,
-    avatar_url: r.avatar_url,
-    company: r.company,
-    job_title: r.job_title,
-    metadata: readJson(r.metadata),
+    ...toPublicRecord(row),
     password_hash: r.password_hash,
-    oauth_provider: r.oauth_provider,
-    oauth_id: r.oauth_id,
-    is_active: readBool(r.is_active),
-    is_superuser: readBool(r.is_superuser),
-    is_service_account: readBool(r.is_service_account),
     is_internal: readBool(r.is_internal),
-    is_onboarded: readBool(r.is_onboarded),
-    organization_id: r.organization_id,
     version: Number(r.version),
     credential_version: Number(r.credential_version),
-    created: readTimestamp(r.created),
-    updated: readTimestamp(r.updated),
   };
 }
