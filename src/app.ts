@@ -88,7 +88,7 @@ export async function buildApp({ config, store, clock, secretKey, oidc, logger }
 
   await app.register(healthRoutes, { store });
   await app.register(authRoutes, { auth, authenticate: requireAuth });
-  await app.register(ssoRoutes, { sso, secretKey, secureCookies: oidc?.redirectUri.startsWith('https:') ?? true });
+  await app.register(ssoRoutes, { sso, secretKey, publicUrl: oidc?.settings.publicUrl });
   await app.register(usersRoutes, { users, authenticate: requireAuth });
   await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });
   await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });

@@ -295,6 +295,23 @@ for (const engine of engines()) {
       });
     }
 
+    it('never makes a later SSO account a superuser, even after the first one lost the role', async () => {
+      const [alice] = (await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=alice', headers: bearer(t.adminToken) })).json();
+      const demoted = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${alice.id}`,
+        headers: bearer(t.adminToken),
+        payload: { is_superuser: false },
+      });
+      assert.equal(demoted.statusCode, 200);
+      const superusers = await t.app.inject({ method: 'GET', url: '/api/v1/users?is_superuser=true', headers: bearer(t.adminToken) });
+      assert.deepEqual(superusers.json().map((u: { username: string }) => u.username), ['admin']);
+      const response = await (await signIn('grace')).callback();
+      assert.equal(response.statusCode, 200);
+      const me = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      assert.equal(me.is_superuser, false);
+    });
+
     it('makes no SSO account a superuser when another superuser already exists', async () => {
       const fresh = await createTestApp(engine, {}, { oidc });
       try {

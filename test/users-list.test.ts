@@ -238,12 +238,34 @@ for (const engine of engines()) {
     it('refuses a malformed cursor, or a cursor with an offset (422 on query.after)', async () => {
       const first = await list('?limit=1');
       const next = new URLSearchParams(/<[^?]+\?([^>]+)>/.exec(first.headers.link as string)![1]).get('after')!;
-      for (const query of ['?after=garbage', `?after=${Buffer.from('x|y').toString('base64url')}`, `?after=${next}&offset=1`]) {
+      const impossible = Buffer.from('2024-02-30T00:00:00.000Z|01890000-0000-7000-8000-000000000000').toString('base64url');
+      const yearZero = Buffer.from('0000-01-01T00:00:00.000Z|01890000-0000-7000-8000-000000000000').toString('base64url');
+      for (const query of [
+        '?after=garbage',
+        `?after=${Buffer.from('x|y').toString('base64url')}`,
+        `?after=${impossible}`,
+        `?after=${yearZero}`,
+        `?after=${next}&offset=1`,
+      ]) {
         const response = await list(query);
         assert.equal(response.statusCode, 422, query);
         assert.deepEqual(response.json().detail[0].loc, ['query', 'after']);
       }
       assert.equal((await list(`?after=${next}&offset=0`)).statusCode, 200);
+    });
+
+    it('keeps every query parameter in the next link, even after a raw question mark', async () => {
+      await createUser(t, { username: 'q-mark', name: 'Q?mark' });
+      const response = await list('?search=q?&is_active=true&limit=1');
+      assert.equal(response.statusCode, 200);
+      assert.deepEqual(response.json().map((u: { username: string }) => u.username), ['q-mark']);
+      const next = /^<([^>]+)>; rel="next"$/.exec(response.headers.link as string)!;
+      const kept = new URL(next[1]!, 'http://x').searchParams;
+      assert.deepEqual([kept.get('search'), kept.get('is_active'), kept.get('limit')], ['q?', 'true', '1']);
+      const page = await list('?is_active=true&limit=1&search=a');
+      const link = /^<([^>]+)>; rel="next"$/.exec(page.headers.link as string)![1]!;
+      const params = new URL(link, 'http://x').searchParams;
+      assert.deepEqual([params.get('is_active'), params.get('limit'), params.get('search')], ['true', '1', 'a']);
     });
 
     it('sends no Link header on a page that is not full', async () => {

@@ -23,15 +23,23 @@ export function decodeCursor(after: string | undefined, offset: number): Cursor 
     throw new InvalidInput(['query', 'after'], 'value_error', 'Value error, after cannot be combined with an offset');
   }
   const [created, id, ...rest] = Buffer.from(after, 'base64url').toString('utf8').split('|');
-  if (rest.length > 0 || !created || !id || !ISO.test(created) || !UUID.test(id) || Number.isNaN(Date.parse(created))) {
+  if (rest.length > 0 || !created || !id || !ISO.test(created) || !UUID.test(id) || !isRealInstant(created)) {
     throw new InvalidInput(['query', 'after'], 'value_error', 'Value error, after is not a cursor this service issued');
   }
   return { created, id };
 }
 
+/** A timestamp that names a real instant and reads back the same (no 30 February, no year 0). */
+function isRealInstant(text: string): boolean {
+  const time = Date.parse(text);
+  return !Number.isNaN(time) && time >= Date.parse('0001-01-01T00:00:00.000Z') && new Date(time).toISOString() === text;
+}
+
 /** `<path?query with after=cursor>; rel="next"`, keeping every other query parameter. */
 export function nextLink(url: string, cursor: Cursor): string {
-  const [path, search = ''] = url.split('?', 2) as [string, string?];
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  const search = mark < 0 ? '' : url.slice(mark + 1);
   const params = new URLSearchParams(search);
   params.delete('offset');
   params.set('after', encodeCursor(cursor));

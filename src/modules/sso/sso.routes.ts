@@ -9,11 +9,11 @@ export interface SsoRoutesOptions {
   /** Undefined when single sign-on is not configured: both endpoints answer 404. */
   sso: SsoService | undefined;
   secretKey: string;
-  secureCookies: boolean;
+  /** ROSTER_PUBLIC_URL: decides the cookie's path (behind a path prefix) and Secure flag. */
+  publicUrl: string | undefined;
 }
 
 const STATE_COOKIE = 'roster_sso_state';
-const COOKIE_PATH = '/api/v1/auth/sso';
 const tags = ['auth'];
 
 const CallbackQuery = Type.Object({
@@ -25,7 +25,11 @@ const CallbackQuery = Type.Object({
   error_description: Type.Optional(Type.String({ maxLength: 2048 })),
 });
 
-export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app, { sso, secretKey, secureCookies }) => {
+export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app, { sso, secretKey, publicUrl }) => {
+  // The path browsers see: Roster may sit behind a proxy under a prefix of ROSTER_PUBLIC_URL.
+  const external = publicUrl ? new URL(publicUrl) : undefined;
+  const cookiePath = `${external ? external.pathname.replace(/\/+$/, '') : ''}/api/v1/auth/sso`;
+  const secureCookies = external ? external.protocol === 'https:' : true;
   // The cookie plugin (and the OpenID client) are loaded only when single sign-on is configured.
   if (sso) await app.register((await import('@fastify/cookie')).default, { secret: secretKey });
   const configured = () => {
@@ -52,7 +56,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
         httpOnly: true,
         sameSite: 'lax',
         secure: secureCookies,
-        path: COOKIE_PATH,
+        path: cookiePath,
         maxAge: SSO_LOGIN_TTL_SECONDS,
       });
       reply.header('cache-control', 'no-store');
@@ -77,7 +81,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
       const service = configured();
       const raw = request.cookies[STATE_COOKIE];
       const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
-      reply.clearCookie(STATE_COOKIE, { path: COOKIE_PATH });
+      reply.clearCookie(STATE_COOKIE, { path: cookiePath });
       reply.header('cache-control', 'no-store');
       const query = Object.fromEntries(
         Object.entries(request.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),

@@ -246,6 +246,9 @@ export class UsersService {
     if (!email || identity.email_verified !== true) {
       throw new AuthorizationException('single sign-on needs an email address the provider has verified');
     }
+    if (email.length > 320 || email.includes('\u0000') || identity.sub.length > 255 || identity.sub.includes('\u0000')) {
+      throw new AuthorizationException('the provider sent an email address or subject Roster cannot store');
+    }
     try {
       return await this.store.transaction(async (repos) => {
         await repos.users.lockInternal();
@@ -254,9 +257,13 @@ export class UsersService {
         if (await repos.users.loginNameTaken(email)) {
           throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
         }
-        const firstSuperuser = !(await repos.users.anyOtherSuperuser());
+        // Only the first account ever created through SSO may become a superuser (and only
+        // while no superuser but the internal one exists): a marker records that it happened.
+        const id = uuidv7();
+        const firstSsoAccount = (await repos.settings.getOrInsert('first_sso_account', id)) === id;
+        const firstSuperuser = firstSsoAccount && !(await repos.users.anyOtherSuperuser());
         return repos.users.insert(
-          uuidv7(),
+          id,
           {
             username: email,
             email,
