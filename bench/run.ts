@@ -74,7 +74,7 @@ let seedSeconds = NaN;
 if (!args.existing) {
   process.stderr.write(`bench: seeding ${USERS.toLocaleString('en')} users (${engine})\n`);
   const seedStarted = Date.now();
-  const seed = spawnSync(process.execPath, ['dist/cli/seed.js', '--users', String(USERS)], { env, stdio: 'inherit' });
+  const seed = spawnSync(process.execPath, ['dist/cli/roster.js', 'seed', '--users', String(USERS)], { env, stdio: 'inherit' });
   if (seed.status !== 0) fail('seeding failed');
   seedSeconds = (Date.now() - seedStarted) / 1000;
 }

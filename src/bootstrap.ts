@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { asUniqueViolation } from './db/dialect.js';
-import { hashPassword } from './auth/passwords.js';
+import { hashPassword, verifyPassword } from './auth/passwords.js';
 import { generatePassword } from './auth/tokens.js';
 import type { Store } from './store.js';
 
@@ -13,6 +13,8 @@ export interface BootstrapResult {
   generatedAdminPassword?: string;
   /** Set when ROSTER_ADMIN_USERNAME differs from the existing internal account. */
   adminUsernameMismatch?: string;
+  /** Set when ROSTER_ADMIN_PASSWORD is set but is not the existing internal account's password (it is ignored). */
+  adminPasswordIgnored?: boolean;
 }
 
 /**
@@ -26,9 +28,15 @@ export async function bootstrap(store: Store, config: Config, clock: Clock): Pro
 
   const existing = await store.repos.users.findInternal();
   if (existing) {
-    return existing.username === config.adminUsername
-      ? { secretKey }
-      : { secretKey, adminUsernameMismatch: existing.username };
+    const result: BootstrapResult = { secretKey };
+    if (existing.username !== config.adminUsername) result.adminUsernameMismatch = existing.username;
+    if (
+      config.adminPassword !== undefined &&
+      (existing.password_hash === null || !(await verifyPassword(existing.password_hash, config.adminPassword)))
+    ) {
+      result.adminPasswordIgnored = true;
+    }
+    return result;
   }
   const password = config.adminPassword ?? generatePassword();
   const now = clock().toISOString();

@@ -40,6 +40,8 @@ export interface TestApp {
   clock: TestClock;
   config: Config;
   engine: Engine;
+  /** The URL another process (or the command line) uses to reach this app's database. */
+  databaseUrl: string;
   /** A token of the internal admin. */
   adminToken: string;
   close(): Promise<void>;
@@ -90,7 +92,7 @@ export async function freshDatabase(engine: Engine): Promise<FreshDatabase> {
 export async function createTestApp(
   engine: Engine = 'sqlite',
   env: Record<string, string> = {},
-  options: { oidc?: OidcClient } = {},
+  options: { oidc?: OidcClient; logger?: object } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(engine);
   const config = loadConfig({
@@ -104,7 +106,14 @@ export async function createTestApp(
   const store = new Store(handle.db);
   const clock = new TestClock();
   const { secretKey } = await bootstrap(store, config, clock.now);
-  const app = await buildApp({ config, store, clock: clock.now, secretKey, logger: false, ...(options.oidc ? { oidc: options.oidc } : {}) });
+  const app = await buildApp({
+    config,
+    store,
+    clock: clock.now,
+    secretKey,
+    logger: options.logger ?? false,
+    ...(options.oidc ? { oidc: options.oidc } : {}),
+  });
   await app.ready();
   const adminToken = await login(app, config.adminUsername, ADMIN_PASSWORD);
   return {
@@ -114,6 +123,7 @@ export async function createTestApp(
     clock,
     config,
     engine,
+    databaseUrl: database.processUrl,
     adminToken,
     close: async () => {
       await app.close();

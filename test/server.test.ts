@@ -2,7 +2,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,6 +22,15 @@ function run(env: Record<string, string>): Promise<{ code: number | null; output
     },
     (error: { code: number | null; output: string }) => ({ code: error.code, output: error.output }),
   );
+}
+
+/** `roster <argv>` as its own process, with `stdin` piped in. */
+function roster(argv: string[], env: Record<string, string>, stdin = '') {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/roster.ts', ...argv], {
+    env: { PATH: process.env.PATH, ...env },
+    input: stdin,
+    encoding: 'utf8',
+  });
 }
 
 describe('the server process', () => {
@@ -70,53 +79,37 @@ describe('the server process', () => {
     assert.equal(output.trim(), "roster: ROSTER_PORT must be an integer from 0 to 65535 (got 'eighty')");
   });
 
-  it('with ROSTER_MIGRATE_ON_START=false, refuses a schema that is behind until `migrate` runs', async () => {
+  it('with ROSTER_MIGRATE_ON_START=false, refuses a schema that is behind until `roster migrate` runs', async () => {
     const env = { ROSTER_DATABASE_URL: `sqlite:${join(dir, 'explicit.db')}`, ROSTER_MIGRATE_ON_START: 'false' };
     const refused = await run(env);
     assert.equal(refused.code, 1);
-    assert.match(refused.output.trim(), /^roster: cannot prepare the database .*behind this version of Roster.*npm run migrate/);
+    assert.match(refused.output.trim(), /^roster: cannot prepare the database .*behind this version of Roster.*roster migrate/);
 
-    const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
-      env: { PATH: process.env.PATH, ...env },
-      encoding: 'utf8',
-    });
+    const migrate = roster(['migrate'], env);
     assert.equal(migrate.status, 0, migrate.stderr);
     assert.match(migrate.stdout, /^roster migrate: applied 0001_users_and_sessions, /);
-    const again = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
-      env: { PATH: process.env.PATH, ...env },
-      encoding: 'utf8',
-    });
-    assert.equal(again.stdout, 'roster migrate: the schema is up to date\n');
+    assert.equal(roster(['migrate'], env).stdout, 'roster migrate: the schema is up to date\n');
 
     const server = await start(env);
     assert.equal((await fetch(`${server.url}/health`)).status, 200);
     await server.stop();
   });
 
-  it('seeds users in bulk through the data layer and leaves every index in place', () => {
-    const file = join(dir, 'seeded.db');
-    const seeded = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts', '--users', '2500', '--batch', '1000'], {
-      env: { PATH: process.env.PATH, ROSTER_DATABASE_URL: `sqlite:${file}`, ROSTER_ADMIN_PASSWORD: 'admin-password-1' },
-      encoding: 'utf8',
-    });
-    assert.equal(seeded.status, 0, seeded.stderr);
-    assert.match(seeded.stderr, /2,500 users in [\d.]+ s/);
-    const sqlite = new Database(file, { readonly: true });
-    try {
-      assert.equal((sqlite.prepare('select count(*) as n from users').get() as { n: number }).n, 2501);
-      const user = sqlite.prepare("select * from users where username_lower = 'user2499'").get() as Record<string, string>;
-      assert.equal(user.email, 'user2499@example.com');
-      assert.equal(user.name_lower, user.name?.toLowerCase());
-      const indexes = sqlite.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'users'").all() as { name: string }[];
-      for (const name of ['users_created_id_idx', 'users_name_lower_idx', 'users_is_active_created_idx']) {
-        assert.ok(indexes.some((i) => i.name === name), name);
-      }
-      // List order is seeding order.
-      const order = sqlite.prepare("select username from users where is_internal = 0 order by created, id limit 3").all() as { username: string }[];
-      assert.deepEqual(order.map((r) => r.username), ['user0', 'user1', 'user2']);
-    } finally {
-      sqlite.close();
-    }
+  it('the roster command: usage on stderr with exit 2, a piped password, --help without side effects', () => {
+    const env = { ROSTER_DATABASE_URL: `sqlite:${join(dir, 'cli.db')}` };
+    const unknown = roster(['nonsense'], env);
+    assert.equal(unknown.status, 2);
+    assert.equal(unknown.stdout, '');
+    assert.match(unknown.stderr, /unknown command 'nonsense'[\s\S]*Usage: roster/);
+    const help = roster(['migrate', '--help'], env);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^Usage: roster migrate/);
+    assert.ok(!existsSync(join(dir, 'cli.db')), '--help touched no database');
+
+    const created = roster(['users', 'create', 'piped', '--email', 'piped@example.com'], env, 'piped-password-1\n');
+    assert.equal(created.status, 0, created.stderr);
+    const listed = roster(['users', 'list', '--json'], env);
+    assert.deepEqual((JSON.parse(listed.stdout) as { username: string }[]).map((u) => u.username), ['piped']);
   });
 
   it('refuses a database whose schema is newer than the code', async () => {

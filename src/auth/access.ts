@@ -19,6 +19,45 @@ export interface Principal {
   address: string;
 }
 
+/**
+ * The command line (API.md 9) acts as an operator: a superuser that is no
+ * account. Its id is the nil UUID, which no account has, so "oneself" rules
+ * never apply to it (it sets the internal account's password without the
+ * current one) while every other rule does (it cannot deactivate the
+ * internal account, nor set a password on an OAuth2 account).
+ */
+export function operatorPrincipal(): Principal {
+  const now = new Date(0).toISOString();
+  return {
+    user: {
+      id: '00000000-0000-0000-0000-000000000000',
+      username: 'cli',
+      email: null,
+      name: 'command line',
+      avatar_url: null,
+      company: null,
+      job_title: null,
+      metadata: {},
+      password_hash: null,
+      oauth_provider: null,
+      oauth_id: null,
+      is_active: true,
+      is_superuser: true,
+      is_service_account: false,
+      is_internal: false,
+      is_onboarded: true,
+      organization_id: null,
+      version: 1,
+      credential_version: 1,
+      created: now,
+      updated: now,
+    },
+    sessionId: null,
+    apiKeyId: null,
+    address: 'cli',
+  };
+}
+
 /** The caller's organizations: its memberships and, for a service account, its own organization. */
 export interface Affiliations {
   roles: ReadonlyMap<string, Role>;
@@ -85,6 +124,11 @@ export function canDelete(p: Principal, aff: Affiliations, target: UserRecord | 
 
 /** Creating local accounts (4.5): superusers only. */
 export function canCreateUsers(p: Principal): boolean {
+  return isSuperuser(p);
+}
+
+/** Clearing an account's failed-login counters (3.3): superusers only. */
+export function canClearLoginFailures(p: Principal): boolean {
   return isSuperuser(p);
 }
 

@@ -1,91 +1,103 @@
 /**
- * `npm run seed -- --users N`: fills the database named by ROSTER_DATABASE_URL
- * (or `--database URL`) with N local accounts, for benchmarks and demos.
- * Goes through the data layer in batches, one transaction per batch; every
- * seeded account has the password `seeded-password`.
+ * `roster seed --users N`: adds N local accounts for benchmarks and demos
+ * (`user<i>`, `user<i>@example.com`, password `seeded-password`), after the
+ * ones an earlier seed added.
+ *
+ * All of it is one transaction, the dropping and rebuilding of the plain
+ * indexes included (DDL is transactional on both engines): a failure or a
+ * kill at any moment leaves the database as it was, every index present.
+ * On PostgreSQL the users table is locked for writes and reads while it runs.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import type { Insertable } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { hashPassword } from '../auth/passwords.js';
-import { bootstrap } from '../bootstrap.js';
-import { systemClock } from '../clock.js';
-import { ConfigError, loadConfig, loadDotEnv } from '../config.js';
-import { analyze, openDatabase, prepareBulkLoad, suspendIndexes } from '../db/dialect.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { asUniqueViolation, analyze, prepareBulkLoad, suspendIndexes, type DatabaseHandle } from '../db/dialect.js';
 import type { UsersTable } from '../db/schema.js';
-import { Store } from '../store.js';
+import { UsersRepository } from '../modules/users/users.repository.js';
 
 const FIRST = ['Ava', 'Ben', 'Chloe', 'Dan', 'Ella', 'Finn', 'Grace', 'Hugo', 'Isla', 'Jack', 'Kai', 'Lena', 'Max', 'Nora', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sam', 'Tara', 'Umar', 'Vera', 'Will', 'Xena', 'Yuki', 'Zoe'];
 const LAST = ['Adams', 'Brown', 'Chen', 'Diaz', 'Evans', 'Fischer', 'Garcia', 'Hill', 'Ito', 'Jones', 'Kim', 'Lopez', 'Meyer', 'Nguyen', 'Olsen', 'Patel', 'Quist', 'Rossi', 'Smith', 'Tanaka', 'Ueda', 'Varga', 'Weber', 'Xu', 'Young', 'Zhang'];
 /** Rows per INSERT statement (SQLite allows at most 32,766 parameters in one). */
 const ROWS_PER_STATEMENT = 1000;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string', default: '1000' },
-      database: { type: 'string' },
-      batch: { type: 'string', default: '20000' },
-    },
-  });
-  const count = Number(values.users);
-  const batch = Number(values.batch);
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(batch) || batch < 1) {
-    process.stderr.write('roster seed: --users and --batch take positive integers\n');
-    return 1;
-  }
-  let config;
+export const SEEDED_PASSWORD = 'seeded-password';
+
+/** A seed that could not run; nothing was added. */
+export class SeedRefused extends Error {}
+
+export interface SeedProgress {
+  /** Rows written so far, out of `total`; `indexing` once every row is in and the indexes are being built. */
+  (done: number, total: number, phase: 'rows' | 'indexing'): void;
+}
+
+export interface SeedResult {
+  /** The number of the first account added (`user<first>`). */
+  first: number;
+  count: number;
+}
+
+export async function seedUsers(handle: DatabaseHandle, count: number, progress: SeedProgress): Promise<SeedResult> {
+  const first = await firstFreeIndex(new UsersRepository(handle.db));
+  const passwordHash = await hashPassword(SEEDED_PASSWORD);
+  await prepareBulkLoad(handle.db);
+  // Creation times one millisecond apart, ending now: list order = seeding order.
+  const firstCreated = Date.now() - count;
   try {
-    loadDotEnv();
-    config = loadConfig(values.database ? { ...process.env, ROSTER_DATABASE_URL: values.database } : process.env);
+    await handle.db.transaction().execute(async (trx) => {
+      const users = new UsersRepository(trx);
+      const rebuildIndexes = await suspendIndexes(trx, 'users');
+      // Statements small enough that progress moves at least every percent.
+      const rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.ceil(count / 100)));
+      for (let chunk = 0; chunk < count; chunk += rowsPerStatement) {
+        const end = Math.min(chunk + rowsPerStatement, count);
+        // One call to the random source per statement rather than one per id.
+        const random = randomBytes(16 * ROWS_PER_STATEMENT);
+        const rows: Insertable<UsersTable>[] = [];
+        for (let i = chunk; i < end; i++) {
+          const offset = 16 * (i - chunk);
+          rows.push(row(first + i, firstCreated + i, passwordHash, random.subarray(offset, offset + 16)));
+        }
+        await users.insertRows(rows);
+        progress(end, count, 'rows');
+      }
+      progress(count, count, 'indexing');
+      await rebuildIndexes();
+    });
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`roster seed: ${error.message}\n`);
-      return 1;
+    const violation = asUniqueViolation(error);
+    if (violation) {
+      throw new SeedRefused(
+        `an account already uses a name or email the seed needs (${violation.target}); nothing was added`,
+      );
     }
     throw error;
   }
-  const handle = await openDatabase(config.databaseUrl, { poolSize: 2 });
-  try {
-    await migrateToLatest(handle.db);
-    const store = new Store(handle.db);
-    await bootstrap(store, config, systemClock);
-    const passwordHash = await hashPassword('seeded-password');
-    await prepareBulkLoad(handle.db);
-    const rebuildIndexes = await suspendIndexes(handle.db, 'users');
-    const started = Date.now();
-    // Creation times one millisecond apart, ending now: list order = seeding order.
-    const firstCreated = started - count;
-    for (let from = 0; from < count; from += batch) {
-      const to = Math.min(from + batch, count);
-      await store.transaction(async (repos) => {
-        for (let chunk = from; chunk < to; chunk += ROWS_PER_STATEMENT) {
-          const rows: Insertable<UsersTable>[] = [];
-          // One call to the random source per statement rather than one per id.
-          const random = randomBytes(16 * ROWS_PER_STATEMENT);
-          for (let i = chunk; i < Math.min(chunk + ROWS_PER_STATEMENT, to); i++) {
-            const offset = 16 * (i - chunk);
-            rows.push(row(i, firstCreated + i, passwordHash, random.subarray(offset, offset + 16)));
-          }
-          await repos.users.insertRows(rows);
-        }
-      });
-      const seconds = (Date.now() - started) / 1000;
-      process.stderr.write(`\rroster seed: ${to.toLocaleString('en')} / ${count.toLocaleString('en')} users (${Math.round(to / seconds).toLocaleString('en')}/s)   `);
-    }
-    process.stderr.write('\nroster seed: building indexes');
-    await rebuildIndexes();
-    await analyze(handle.db);
-    process.stderr.write(`\nroster seed: ${count.toLocaleString('en')} users in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return 0;
-  } catch (error) {
-    process.stderr.write(`\nroster seed: ${(error as Error).message}\n`);
-    return 1;
-  } finally {
-    await handle.close();
+  await analyze(handle.db);
+  return { first, count };
+}
+
+/**
+ * The number after the last seeded account: seeds add `user0`, `user1`, ...
+ * without gaps, so an exponential then binary search over "is `user<i>`
+ * taken" finds it in a few dozen indexed lookups, whatever the size.
+ */
+async function firstFreeIndex(users: UsersRepository): Promise<number> {
+  const taken = (i: number) => users.loginNameTaken(`user${i}`);
+  if (!(await taken(0))) return 0;
+  let low = 0; // taken
+  let high = 1;
+  while (await taken(high)) {
+    low = high;
+    high *= 2;
   }
+  // user<low> is taken, user<high> is free.
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (await taken(middle)) low = middle;
+    else high = middle;
+  }
+  return high;
 }
 
 function row(i: number, createdMs: number, passwordHash: string, random: Uint8Array): Insertable<UsersTable> {
@@ -120,5 +132,3 @@ function row(i: number, createdMs: number, passwordHash: string, random: Uint8Ar
     updated: created,
   };
 }
-
-process.exitCode = await main();

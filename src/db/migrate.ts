@@ -49,9 +49,19 @@ export async function assertSchemaCurrent(db: Kysely<any>): Promise<void> {
   const { pending } = await prepare(db);
   if (pending.length > 0) {
     throw new SchemaBehindError(
-      `the database schema is behind this version of Roster (pending migrations: ${pending.join(', ')}); run \`npm run migrate\``,
+      `the database schema is behind this version of Roster (pending migrations: ${pending.join(', ')}); run \`roster migrate\` (\`npm run migrate\` in a checkout)`,
     );
   }
+}
+
+/**
+ * The migrations this build needs that the database lacks (readiness). A
+ * schema that is ahead (a newer version migrated it during a rolling
+ * upgrade) is not a reason to stop serving: migrations only add.
+ */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const applied = await appliedNames(db, await currentSchema(db));
+  return Object.keys(MIGRATIONS).filter((name) => !applied.includes(name));
 }
 
 /** Applies pending migrations and returns their names; refuses a database whose schema is newer than the code. */

@@ -249,3 +249,19 @@ function withInput(issue: ValidationIssue, path: (string | number)[], input: unk
   if (typeof input === 'string' && input.length > 1024) return { ...issue, input: `${input.slice(0, 1024)}…` };
   return { ...issue, input };
 }
+
+const bodyValidators = new WeakMap<object, ReturnType<Ajv['compile']>>();
+
+/**
+ * Checks a value against a body schema outside HTTP (the command line takes
+ * the same rules as the API); answers the issues, empty when valid.
+ */
+export function bodyIssues(schema: object, data: unknown): ValidationIssue[] {
+  let validate = bodyValidators.get(schema);
+  if (!validate) {
+    validate = forBody.compile(schema);
+    bodyValidators.set(schema, validate);
+  }
+  const errors = [...(validate(data) ? [] : (validate.errors ?? [])), ...nulErrors(data)];
+  return errors.length === 0 ? [] : toValidationIssues(errors, 'body', data);
+}

@@ -66,6 +66,12 @@ export class LoginThrottle {
     return wait;
   }
 
+  /** Clears the failed-login counter of an account (`roster users unlock`). */
+  async forgetAccount(userId: string): Promise<void> {
+    const keys = keysOf({ account: { userId }, address: '' });
+    await this.store.repos.loginFailures.delete(keys.account!);
+  }
+
   /** A successful attempt: the account's failures are forgiven and the address gets its attempt back. */
   async succeeded(attempt: AttemptKeys): Promise<void> {
     const keys = keysOf(attempt);

@@ -288,6 +288,16 @@ export class UsersService {
     }
   }
 
+  /** Clears an account's failed-login counters, so that it may log in at once (API.md 3.3). */
+  async clearLoginFailures(principal: Principal, userId: string): Promise<void> {
+    if (!access.canClearLoginFailures(principal)) {
+      throw new IllegalOperationError('only superusers may clear failed logins');
+    }
+    const target = await this.store.repos.users.findById(userId);
+    if (!target) throw new KeyError(`user ${userId} not found`);
+    await this.throttle.forgetAccount(target.id);
+  }
+
   /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
   async createServiceAccount(repos: Repositories, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
     await assertLoginNamesFree(repos, [input.username]);
