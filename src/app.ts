@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,6 +10,10 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
 import { parseJsonBody } from './http/json-body.js';
 import { validatorCompiler } from './http/validation.js';
+import { loggerOptions, observabilityPlugin, requestIdFor } from './http/observability.js';
+import { securityPlugin } from './http/security.js';
+import { Metrics } from './observability/metrics.js';
+import { pendingMigrations } from './db/migrate.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -35,16 +39,27 @@ export interface AppDeps {
   secretKey: string;
   /** The discovered OpenID provider when single sign-on is configured. */
   oidc?: OidcClient;
-  /** Pino options, or false for no logs (tests). */
-  logger?: boolean | object;
+  /** Metrics of this app (a new set when not given). */
+  metrics?: Metrics;
+  /** false for no logs (tests), or extra pino options (a destination stream, a level). */
+  logger?: false | object;
 }
 
 /** Builds the HTTP application: plugins, error handling, routes. It does not listen. */
-export async function buildApp({ config, store, clock, secretKey, oidc, logger }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, clock, secretKey, oidc, logger } = deps;
+  const metrics = deps.metrics ?? new Metrics();
   const app = Fastify({
-    logger: logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    logger: logger === false ? false : loggerOptions(config.logLevel, logger),
+    genReqId: requestIdFor,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // Slow clients cannot hold a connection: headers within 10 s, the whole request within
+    // ROSTER_REQUEST_TIMEOUT, checked every second.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: Math.min(10_000, config.requestTimeoutSeconds * 1000),
+      requestTimeout: config.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: 1000,
     },
     bodyLimit: config.bodyLimitBytes,
     trustProxy:
@@ -58,6 +73,8 @@ export async function buildApp({ config, store, clock, secretKey, oidc, logger }
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  await app.register(observabilityPlugin, { metrics, metricsToken: config.metricsToken });
+  await app.register(securityPlugin, { corsOrigins: config.corsOrigins, publicUrl: config.publicUrl });
   app.addSchema(DomainErrorSchema);
   app.addSchema(ValidationErrorSchema);
   app.addSchema(UserRead);
@@ -78,7 +95,7 @@ export async function buildApp({ config, store, clock, secretKey, oidc, logger }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const throttle = new LoginThrottle(store, clock, config.loginThrottle);
-  const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds);
+  const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds, metrics);
   const users = new UsersService(store, clock, throttle);
   const organizations = new OrganizationsService(store, clock, users);
   const workspaces = new WorkspacesService(store, clock, users, organizations);
@@ -86,10 +103,12 @@ export async function buildApp({ config, store, clock, secretKey, oidc, logger }
   const sso = oidc ? new SsoService(store, clock, oidc, users, auth) : undefined;
   const requireAuth = authenticate(auth);
 
-  await app.register(healthRoutes, { store });
+  await app.register(healthRoutes, {
+    probes: { ping: () => store.ping(), pendingMigrations: () => pendingMigrations(store.db) },
+  });
   await app.register(authRoutes, { auth, authenticate: requireAuth });
   await app.register(ssoRoutes, { sso, secretKey, publicUrl: oidc?.settings.publicUrl });
-  await app.register(usersRoutes, { users, authenticate: requireAuth });
+  await app.register(usersRoutes, { users, authenticate: requireAuth, publicUrl: config.publicUrl });
   await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });
   await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });
   await app.register(apiKeysRoutes, { apiKeys, authenticate: requireAuth });

@@ -18,8 +18,18 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Apply pending migrations at startup (otherwise `npm run migrate` does, and startup checks). */
   migrateOnStart: boolean;
+  /** ROSTER_PUBLIC_URL without a trailing slash: the base of absolute URLs (API.md 1.2); unset: relative URLs. */
+  publicUrl: string | undefined;
   /** Single sign-on with an OpenID Connect provider; undefined when not configured. */
   oidc: OidcConfig | undefined;
+  /** Bearer token `/metrics` requires; unset: `/metrics` is open. */
+  metricsToken: string | undefined;
+  /** Seconds a SIGTERM / SIGINT waits for requests in flight before closing connections. */
+  shutdownTimeoutSeconds: number;
+  /** Seconds a client has to send a whole request (headers and body). */
+  requestTimeoutSeconds: number;
+  /** Origins allowed by CORS; empty: CORS is off. */
+  corsOrigins: string[];
   loginThrottle: {
     maxFailuresPerUsername: number;
     maxFailuresPerAddress: number;
@@ -90,7 +100,6 @@ const OIDC_VARIABLES = [
   'ROSTER_OIDC_CLIENT_ID',
   'ROSTER_OIDC_CLIENT_SECRET',
   'ROSTER_OIDC_PROVIDER',
-  'ROSTER_PUBLIC_URL',
 ] as const;
 
 function isLoopback(url: URL): boolean {
@@ -110,26 +119,62 @@ function httpUrl(name: string, raw: string): URL {
   return url;
 }
 
-/** Single sign-on: all five variables or none; the issuer over https except on loopback addresses. */
-function oidc(env: Env): OidcConfig | undefined {
+/** ROSTER_PUBLIC_URL: an absolute http(s) URL with no query or fragment, kept without its trailing slash. */
+function publicUrl(env: Env): string | undefined {
+  const raw = read(env, 'ROSTER_PUBLIC_URL');
+  if (raw === undefined) return undefined;
+  const url = httpUrl('ROSTER_PUBLIC_URL', raw);
+  if (url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`ROSTER_PUBLIC_URL must not carry credentials, a query or a fragment (got '${raw}')`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/**
+ * Single sign-on: the four ROSTER_OIDC_* variables or none, and then
+ * ROSTER_PUBLIC_URL too (the redirect URI is built from it); the issuer over
+ * https except on loopback addresses.
+ */
+function oidc(env: Env, publicUrl: string | undefined): OidcConfig | undefined {
   const set = OIDC_VARIABLES.filter((name) => read(env, name) !== undefined);
   if (set.length === 0) return undefined;
-  const missing = OIDC_VARIABLES.filter((name) => read(env, name) === undefined);
+  const needed = [...OIDC_VARIABLES, 'ROSTER_PUBLIC_URL'];
+  const missing = needed.filter((name) => read(env, name) === undefined);
   if (missing.length > 0) {
-    throw new ConfigError(`${missing.join(', ')} must be set too: single sign-on needs all of ${OIDC_VARIABLES.join(', ')}`);
+    throw new ConfigError(`${missing.join(', ')} must be set too: single sign-on needs all of ${needed.join(', ')}`);
   }
   const issuer = httpUrl('ROSTER_OIDC_ISSUER', read(env, 'ROSTER_OIDC_ISSUER')!);
   if (issuer.protocol !== 'https:' && !isLoopback(issuer)) {
     throw new ConfigError(`ROSTER_OIDC_ISSUER must use https:// (http:// only on 127.0.0.1, localhost or [::1])`);
   }
-  const publicUrl = httpUrl('ROSTER_PUBLIC_URL', read(env, 'ROSTER_PUBLIC_URL')!);
   return {
     issuer: read(env, 'ROSTER_OIDC_ISSUER')!,
     clientId: read(env, 'ROSTER_OIDC_CLIENT_ID')!,
     clientSecret: read(env, 'ROSTER_OIDC_CLIENT_SECRET')!,
     provider: read(env, 'ROSTER_OIDC_PROVIDER')!,
-    publicUrl: publicUrl.toString().replace(/\/+$/, ''),
+    publicUrl: publicUrl!,
   };
+}
+
+/** ROSTER_CORS_ORIGINS: comma-separated origins (`https://console.example.com`), each scheme://host[:port]. */
+function corsOrigins(env: Env): string[] {
+  const raw = read(env, 'ROSTER_CORS_ORIGINS');
+  if (raw === undefined) return [];
+  const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
+      throw new ConfigError(
+        `ROSTER_CORS_ORIGINS must list origins such as https://console.example.com, separated by commas (got '${origin}')`,
+      );
+    }
+  }
+  return origins;
 }
 
 function databaseUrl(env: Env): string {
@@ -155,7 +200,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 1024)) {
     throw new ConfigError('ROSTER_ADMIN_PASSWORD must be 8 to 1024 characters long');
   }
+  const metricsToken = read(env, 'ROSTER_METRICS_TOKEN');
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters long, without spaces');
+  }
   const logLevel = read(env, 'ROSTER_LOG_LEVEL') ?? 'info';
+  const base = publicUrl(env);
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`ROSTER_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${logLevel}')`);
   }
@@ -172,7 +222,12 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: integer(env, 'ROSTER_DATABASE_POOL_SIZE', 10, 1, 1000),
     trustProxy: trustProxy(env),
     migrateOnStart: boolean(env, 'ROSTER_MIGRATE_ON_START', true),
-    oidc: oidc(env),
+    publicUrl: base,
+    oidc: oidc(env, base),
+    metricsToken,
+    shutdownTimeoutSeconds: integer(env, 'ROSTER_SHUTDOWN_TIMEOUT', 10, 1, 3600),
+    requestTimeoutSeconds: integer(env, 'ROSTER_REQUEST_TIMEOUT', 30, 1, 3600),
+    corsOrigins: corsOrigins(env),
     loginThrottle: {
       maxFailuresPerUsername: integer(env, 'ROSTER_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),

@@ -41,7 +41,7 @@ function repositories(db: Kysely<Database>): Repositories {
 export class Store {
   readonly repos: Repositories;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(readonly db: Kysely<Database>) {
     this.repos = repositories(db);
   }
 

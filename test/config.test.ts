@@ -14,6 +14,27 @@ describe('configuration', () => {
     assert.equal(config.secretKey, undefined);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.bodyLimitBytes, 65_536);
+    assert.equal(config.publicUrl, undefined);
+    assert.equal(config.metricsToken, undefined);
+    assert.equal(config.shutdownTimeoutSeconds, 10);
+    assert.equal(config.requestTimeoutSeconds, 30);
+    assert.deepEqual(config.corsOrigins, []);
+  });
+
+  it('reads the operations settings; ROSTER_PUBLIC_URL stands on its own', () => {
+    const config = loadConfig({
+      ROSTER_PUBLIC_URL: 'https://roster.example.com/base/',
+      ROSTER_METRICS_TOKEN: 'a-metrics-token-value',
+      ROSTER_SHUTDOWN_TIMEOUT: '25',
+      ROSTER_REQUEST_TIMEOUT: '5',
+      ROSTER_CORS_ORIGINS: 'https://console.example.com,http://localhost:5173',
+    });
+    assert.equal(config.publicUrl, 'https://roster.example.com/base');
+    assert.equal(config.oidc, undefined);
+    assert.equal(config.metricsToken, 'a-metrics-token-value');
+    assert.equal(config.shutdownTimeoutSeconds, 25);
+    assert.equal(config.requestTimeoutSeconds, 5);
+    assert.deepEqual(config.corsOrigins, ['https://console.example.com', 'http://localhost:5173']);
   });
 
   it('reads every documented variable', () => {
@@ -49,6 +70,13 @@ describe('configuration', () => {
       [{ ROSTER_LOG_LEVEL: 'loud' }, /^ROSTER_LOG_LEVEL must be one of/],
       [{ ROSTER_TRUST_PROXY: 'maybe' }, /^ROSTER_TRUST_PROXY must be false, a number of proxy hops/],
       [{ ROSTER_TRUST_PROXY: 'true' }, /^ROSTER_TRUST_PROXY must be false, a number of proxy hops/],
+      [{ ROSTER_PUBLIC_URL: 'roster.example.com' }, /^ROSTER_PUBLIC_URL must be an absolute http\(s\) URL/],
+      [{ ROSTER_PUBLIC_URL: 'https://roster.example.com/?x=1' }, /^ROSTER_PUBLIC_URL must not carry/],
+      [{ ROSTER_METRICS_TOKEN: 'short' }, /^ROSTER_METRICS_TOKEN must be at least 16/],
+      [{ ROSTER_SHUTDOWN_TIMEOUT: '0' }, /^ROSTER_SHUTDOWN_TIMEOUT must be an integer from 1/],
+      [{ ROSTER_REQUEST_TIMEOUT: 'soon' }, /^ROSTER_REQUEST_TIMEOUT must be an integer/],
+      [{ ROSTER_CORS_ORIGINS: 'https://console.example.com/path' }, /^ROSTER_CORS_ORIGINS must list origins/],
+      [{ ROSTER_CORS_ORIGINS: '*' }, /^ROSTER_CORS_ORIGINS must list origins/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (error: unknown) => {

@@ -369,6 +369,8 @@ describe('single sign-on configuration', () => {
 
   it('needs all of them, and https except on loopback addresses', () => {
     assert.throws(() => loadConfig({ ROSTER_OIDC_ISSUER: 'https://id.example.com' }), ConfigError);
+    const { ROSTER_PUBLIC_URL: _unused, ...withoutPublicUrl } = full;
+    assert.throws(() => loadConfig(withoutPublicUrl), /ROSTER_PUBLIC_URL must be set too/);
     assert.throws(() => loadConfig({ ...full, ROSTER_OIDC_ISSUER: 'http://id.example.com' }), /must use https/);
     for (const host of ['127.0.0.1:9000', 'localhost:9000', '[::1]:9000']) {
       assert.equal(loadConfig({ ...full, ROSTER_OIDC_ISSUER: `http://${host}` }).oidc!.issuer, `http://${host}`);

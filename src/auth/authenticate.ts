@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { logAccount } from '../http/observability.js';
 import type { Principal } from './access.js';
 import type { AuthService } from '../modules/auth/auth.service.js';
 
@@ -19,7 +20,8 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /** An `onRequest` hook that requires a valid bearer credential and sets `request.principal`. */
 export function authenticate(auth: AuthService) {
-  return async function requireAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  return async function requireAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.principal = await auth.authenticate(bearerToken(request), request.ip);
+    logAccount(request, reply, request.principal.user.id);
   };
 }

@@ -208,6 +208,21 @@ export async function analyze(db: Kysely<any>): Promise<void> {
   else await sql`analyze`.execute(db);
 }
 
+/** The database URL without its password (in the credentials or the query), for messages. */
+export function describeDatabaseUrl(url: string): string {
+  if (url.startsWith('sqlite:')) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|key/i.test(key)) parsed.searchParams.set(key, '***');
+    }
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 /** Column types that differ between the engines, for migrations. */
 export function columnTypes(engine: Engine) {
   return engine === 'postgres'

@@ -35,13 +35,29 @@ function isRealInstant(text: string): boolean {
   return !Number.isNaN(time) && time >= Date.parse('0001-01-01T00:00:00.000Z') && new Date(time).toISOString() === text;
 }
 
-/** `<path?query with after=cursor>; rel="next"`, keeping every other query parameter. */
-export function nextLink(url: string, cursor: Cursor): string {
-  const mark = url.indexOf('?');
-  const path = mark < 0 ? url : url.slice(0, mark);
-  const search = mark < 0 ? '' : url.slice(mark + 1);
+/**
+ * `<path?query with after=cursor>; rel="next"`, keeping every other query
+ * parameter. The URL starts with `publicUrl` (ROSTER_PUBLIC_URL) when it is
+ * set, else it is path-absolute: the request's Host (or an absolute-form
+ * request target) never makes it into the link (API.md 1.2).
+ */
+export function nextLink(url: string, cursor: Cursor, publicUrl?: string): string {
+  const target = url.startsWith('/') ? url : pathOf(url);
+  const mark = target.indexOf('?');
+  const path = (mark < 0 ? target : target.slice(0, mark)).replace(/^\/+/, '/');
+  const search = mark < 0 ? '' : target.slice(mark + 1);
   const params = new URLSearchParams(search);
   params.delete('offset');
   params.set('after', encodeCursor(cursor));
-  return `<${path}?${params.toString()}>; rel="next"`;
+  return `<${publicUrl ?? ''}${path}?${params.toString()}>; rel="next"`;
+}
+
+/** The path and query of an absolute-form request target (`http://host/path?q`). */
+function pathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return '/';
+  }
 }

@@ -7,6 +7,7 @@ import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
 import { API_KEY_PREFIX, hashToken, newAccessToken } from '../../auth/tokens.js';
 import type { Store } from '../../store.js';
 import type { UserRecord } from '../users/users.repository.js';
+import type { LoginMethod, LoginObserver } from '../../observability/metrics.js';
 import type { AttemptKeys, LoginThrottle } from './login-throttle.js';
 
 /** One message for every failed login, whatever the reason (no account enumeration). */
@@ -27,7 +28,21 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly throttle: LoginThrottle,
     private readonly tokenTtlSeconds: number,
+    private readonly observer?: LoginObserver,
   ) {}
+
+  /** Reports how a login attempt ended (metrics), then passes its outcome on. */
+  async observed<T>(method: LoginMethod, attempt: () => Promise<T>): Promise<T> {
+    try {
+      const result = await attempt();
+      this.observer?.loginAttempted(method, 'success');
+      return result;
+    } catch (error) {
+      if (error instanceof TooManyRequests) this.observer?.loginAttempted(method, 'throttled');
+      else if (error instanceof AuthorizationException) this.observer?.loginAttempted(method, 'failure');
+      throw error;
+    }
+  }
 
   /**
    * Login (API.md 3): a username (or email) and password, or only a password
@@ -35,7 +50,11 @@ export class AuthService {
    * the same work; every attempt counts against the rate limits before the
    * password is checked.
    */
-  async login(username: string | undefined, password: string, address: string): Promise<AccessToken> {
+  login(username: string | undefined, password: string, address: string): Promise<AccessToken> {
+    return this.observed(username === undefined ? 'api_key' : 'password', () => this.checkLogin(username, password, address));
+  }
+
+  private async checkLogin(username: string | undefined, password: string, address: string): Promise<AccessToken> {
     const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
     const attempt: AttemptKeys = {
       address,

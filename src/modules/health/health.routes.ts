@@ -1,29 +1,67 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Store } from '../../store.js';
 
-export const healthRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+/** What the probes ask of the database. */
+export interface HealthProbes {
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  /** The migrations this build needs that the database lacks. */
+  pendingMigrations(): Promise<string[]>;
+}
+
+const Ok = Type.Object({ status: Type.Literal('ok') }, { description: 'Ready' });
+const Unavailable = Type.Object(
+  { status: Type.Literal('unavailable'), reason: Type.Optional(Type.String()) },
+  { description: 'Not ready' },
+);
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ probes: HealthProbes }> = async (app, { probes }) => {
   app.get(
     '/health',
     {
       schema: {
         operationId: 'health',
-        summary: 'Health check',
+        summary: 'Liveness and database check',
         description: '200 when the database answers, 503 when it does not. No authentication.',
         tags: ['health'],
-        response: {
-          200: Type.Object({ status: Type.Literal('ok') }),
-          503: Type.Object({ status: Type.Literal('unavailable') }),
-        },
+        response: { 200: Ok, 503: Unavailable },
       },
     },
     async (request, reply) => {
       try {
-        await store.ping();
+        await probes.ping();
         return { status: 'ok' as const };
       } catch (error) {
         request.log.warn({ err: error }, 'database unavailable');
         return reply.code(503).send({ status: 'unavailable' as const });
       }
+    },
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        operationId: 'healthReady',
+        summary: 'Readiness',
+        description:
+          '200 when the database answers and has every migration this version needs; 503 otherwise (the database is down, or migrations are pending). No authentication.',
+        tags: ['health'],
+        response: { 200: Ok, 503: Unavailable },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await probes.ping();
+      } catch (error) {
+        request.log.warn({ err: error }, 'database unavailable');
+        return reply.code(503).send({ status: 'unavailable' as const, reason: 'the database does not answer' });
+      }
+      if ((await probes.pendingMigrations()).length > 0) {
+        return reply
+          .code(503)
+          .send({ status: 'unavailable' as const, reason: 'database migrations are pending; run `roster migrate`' });
+      }
+      return { status: 'ok' as const };
     },
   );
 };

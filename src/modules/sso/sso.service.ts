@@ -60,7 +60,11 @@ export class SsoService {
    * signature, issuer, audience, nonce and expiry are checked. Any failure is
    * a 401 and creates nothing.
    */
-  async complete(query: Record<string, string>, cookieState: string | undefined): Promise<AccessToken> {
+  complete(query: Record<string, string>, cookieState: string | undefined): Promise<AccessToken> {
+    return this.auth.observed('sso', () => this.completeLogin(query, cookieState));
+  }
+
+  private async completeLogin(query: Record<string, string>, cookieState: string | undefined): Promise<AccessToken> {
     if (query.error) throw new AuthorizationException(`the provider refused the login (${query.error.slice(0, 100)})`);
     const state = query.state;
     if (!state || !cookieState || !sameText(state, cookieState)) {
