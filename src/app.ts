@@ -6,14 +6,14 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Store } from './store.js';
 import { authenticate } from './auth/authenticate.js';
-import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
 import { parseJsonBody } from './http/json-body.js';
 import { validatorCompiler } from './http/validation.js';
 import { loggerOptions, observabilityPlugin, requestIdFor } from './http/observability.js';
 import { securityPlugin } from './http/security.js';
+import { publicUrlPlugin } from './http/public-url.js';
 import { Metrics } from './observability/metrics.js';
-import { pendingMigrations } from './db/migrate.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -62,6 +62,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       connectionsCheckingInterval: 1000,
     },
     bodyLimit: config.bodyLimitBytes,
+    // Requests that arrive while the server drains are answered normally (through every hook),
+    // not with Fastify's own 503 body.
+    return503OnClosing: false,
+    // Long path values reach validation (a 422 naming the field); only absurd ones stop at routing.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     trustProxy:
       typeof config.trustProxy === 'number'
         ? (_address: string, hop: number) => hop < (config.trustProxy as number)
@@ -75,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler);
   await app.register(observabilityPlugin, { metrics, metricsToken: config.metricsToken });
   await app.register(securityPlugin, { corsOrigins: config.corsOrigins, publicUrl: config.publicUrl });
+  await app.register(publicUrlPlugin, { publicUrl: config.publicUrl });
   app.addSchema(DomainErrorSchema);
   app.addSchema(ValidationErrorSchema);
   app.addSchema(UserRead);
@@ -104,11 +112,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, {
-    probes: { ping: () => store.ping(), pendingMigrations: () => pendingMigrations(store.db) },
+    probes: { ping: () => store.ping(), pendingMigrations: () => store.pendingMigrations() },
   });
   await app.register(authRoutes, { auth, authenticate: requireAuth });
   await app.register(ssoRoutes, { sso, secretKey, publicUrl: oidc?.settings.publicUrl });
-  await app.register(usersRoutes, { users, authenticate: requireAuth, publicUrl: config.publicUrl });
+  await app.register(usersRoutes, { users, authenticate: requireAuth });
   await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });
   await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });
   await app.register(apiKeysRoutes, { apiKeys, authenticate: requireAuth });

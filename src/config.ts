@@ -177,12 +177,19 @@ function corsOrigins(env: Env): string[] {
   return origins;
 }
 
+/** A URL-like text with whatever sits between `://` and the last `@` hidden (it may hold a password). */
+function withoutCredentials(raw: string): string {
+  const scheme = raw.indexOf('://');
+  const at = raw.lastIndexOf('@');
+  return scheme >= 0 && at > scheme ? `${raw.slice(0, scheme + 3)}***${raw.slice(at)}` : raw;
+}
+
 function databaseUrl(env: Env): string {
   const raw = read(env, 'ROSTER_DATABASE_URL') ?? 'sqlite:./data/roster.db';
   if (raw.startsWith('sqlite:') && raw.length > 'sqlite:'.length) return raw;
   if (/^postgres(ql)?:\/\/.+/.test(raw)) return raw;
   throw new ConfigError(
-    `ROSTER_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database (got '${raw.replace(/:[^:@/]*@/, ':***@')}')`,
+    `ROSTER_DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database (got '${withoutCredentials(raw)}')`,
   );
 }
 

@@ -16,6 +16,14 @@ export class StartupError extends Error {}
 
 export async function serve(config: Config): Promise<void> {
   const handle = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  // One listener for the whole life of the process, switched from "stop at once" (while
+  // migrating, bootstrapping, discovering the provider) to "drain" once listening. Swapping
+  // listeners instead could lose a signal that arrives in between.
+  let onSignal = (_signal: NodeJS.Signals) => {
+    handle.close().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', (signal) => onSignal(signal));
+  process.on('SIGTERM', (signal) => onSignal(signal));
   const abort = async (message: string): Promise<never> => {
     await handle.close().catch(() => undefined);
     throw new StartupError(message);
@@ -72,9 +80,6 @@ export async function serve(config: Config): Promise<void> {
   }
   const address = app.server.address();
   const url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : String(address);
-  process.stdout.write(
-    `Roster is listening on ${url} (API docs: ${url}/docs, database: ${describeDatabaseUrl(config.databaseUrl)})\n`,
-  );
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -107,6 +112,8 @@ export async function serve(config: Config): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  onSignal = shutdown;
+  process.stdout.write(
+    `Roster is listening on ${url} (API docs: ${url}/docs, database: ${describeDatabaseUrl(config.databaseUrl)})\n`,
+  );
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
+import { pendingMigrations } from './db/migrate.js';
 import { UsersRepository } from './modules/users/users.repository.js';
 import { SessionsRepository } from './modules/auth/sessions.repository.js';
 import { LoginFailuresRepository } from './modules/auth/login-failures.repository.js';
@@ -41,12 +42,17 @@ function repositories(db: Kysely<Database>): Repositories {
 export class Store {
   readonly repos: Repositories;
 
-  constructor(readonly db: Kysely<Database>) {
+  constructor(private readonly db: Kysely<Database>) {
     this.repos = repositories(db);
   }
 
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => work(repositories(trx)));
+  }
+
+  /** The migrations this build needs that the database lacks (for `/health/ready`). */
+  pendingMigrations(): Promise<string[]> {
+    return pendingMigrations(this.db);
   }
 
   /** Answers when the database answers (for `/health`). */

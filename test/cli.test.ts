@@ -5,6 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { runCli } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
@@ -241,6 +242,29 @@ for (const engine of engines()) {
           assert.equal(run.code, 2, argv.join(' '));
           assert.match(run.stderr, /Usage: roster/, argv.join(' '));
           assert.equal(run.stdout, '');
+        }
+      });
+
+      it('--search outside 1 to 255 characters is wrong usage (exit 2)', async () => {
+        for (const search of ['', 'x'.repeat(256)]) {
+          const run = await roster(t, ['users', 'list', '--search', search]);
+          assert.equal(run.code, 2);
+          assert.match(run.stderr, /1 to 255 characters/);
+        }
+      });
+
+      it('account commands refuse a database with migrations pending, and change nothing', async () => {
+        const last = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name desc limit 1`.execute(t.handle.db);
+        const { name, timestamp } = last.rows[0]!;
+        await sql`delete from kysely_migration where name = ${name}`.execute(t.handle.db);
+        try {
+          const run = await roster(t, ['users', 'create', 'cli-pending'], 'a-long-password\n');
+          assertOneLineFailure(run, /has migrations pending .*roster migrate/);
+          assert.equal(await findUser(t, 'cli-pending'), undefined);
+          const applied = await sql<{ n: number }>`select count(*) as n from kysely_migration where name = ${name}`.execute(t.handle.db);
+          assert.equal(Number(applied.rows[0]!.n), 0, 'the command did not migrate');
+        } finally {
+          await sql`insert into kysely_migration (name, timestamp) values (${name}, ${timestamp})`.execute(t.handle.db);
         }
       });
 

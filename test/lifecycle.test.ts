@@ -74,6 +74,39 @@ for (const engine of engines()) {
       }
     });
 
+    it('SIGINT drains the same way, and `roster serve` runs the same server', async () => {
+      const server = await startServer(
+        { ROSTER_DATABASE_URL: database.processUrl, ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD },
+        ['src/cli/roster.ts', 'serve'],
+      );
+      try {
+        assert.equal((await fetch(`${server.url}/health/ready`)).status, 200);
+        server.child.kill('SIGINT');
+        assert.equal(await exitWithin(server, 6_000), 0);
+        assert.match(server.output(), /"signal":"SIGINT"/);
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('a client that sends its body too slowly gets a 408 in the contract shape and loses the connection', async () => {
+      const server = await start({ ROSTER_REQUEST_TIMEOUT: '2' });
+      try {
+        const socket = await openSocket(server.url);
+        socket.on('error', () => undefined);
+        socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        await once(socket, 'close');
+        assert.match(answer, /^HTTP\/1\.1 408 /);
+        assert.match(answer, /\r\nx-content-type-options: nosniff\r\n/i);
+        assert.match(answer, /\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+        assert.deepEqual(JSON.parse(answer.split('\r\n\r\n')[1]!), { detail: ['RequestTimeout', 'the request did not arrive in time'] });
+      } finally {
+        await server.stop();
+      }
+    });
+
     it('a client that never finishes its headers loses the connection', async () => {
       const server = await start({ ROSTER_REQUEST_TIMEOUT: '1' });
       try {

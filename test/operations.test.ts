@@ -75,6 +75,13 @@ for (const engine of engines()) {
         assert.ok(text.includes('code=[redacted]'));
         assert.ok(text.includes('iss=visible-value'), 'other parameters stay');
       });
+
+      it('redacts encoded and repeated parameter names too', async () => {
+        await t.app.inject({ method: 'GET', url: '/api/v1/users?c%6Fde=enc-secret&token=first-secret&token=second-secret&pass%77ord=pw-secret', headers: { 'x-request-id': 'log-check-4' } });
+        const text = JSON.stringify(logs.lines.filter((line) => line.request_id === 'log-check-4'));
+        assert.ok(text.length > 2);
+        for (const value of ['enc-secret', 'first-secret', 'second-secret', 'pw-secret']) assert.ok(!text.includes(value), value);
+      });
     });
 
     describe('headers', () => {
@@ -93,6 +100,43 @@ for (const engine of engines()) {
         }
         assert.equal(responses[1]!.headers['cache-control'], 'no-store');
         assert.equal(responses[4]!.headers['cache-control'], 'no-store');
+      });
+
+      it('errors of every layer carry the headers and the contract shape: 413, 415, malformed and over-long paths', async () => {
+        const responses = {
+          tooLarge: await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/users',
+            headers: { ...bearer(t.adminToken), 'content-type': 'application/json' },
+            payload: JSON.stringify({ username: 'x', password: 'y'.repeat(70_000) }),
+          }),
+          mediaType: await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/users',
+            headers: { ...bearer(t.adminToken), 'content-type': 'application/xml' },
+            payload: '<user/>',
+          }),
+          badUrl: await t.app.inject({ method: 'GET', url: '/api/v1/users/%zz', headers: bearer(t.adminToken) }),
+          longParam: await t.app.inject({ method: 'GET', url: `/api/v1/users/${'a'.repeat(2000)}`, headers: bearer(t.adminToken) }),
+          longId: await t.app.inject({ method: 'GET', url: `/api/v1/users/${'a'.repeat(200)}`, headers: bearer(t.adminToken) }),
+        };
+        assert.equal(responses.tooLarge.statusCode, 413);
+        assert.deepEqual(responses.tooLarge.json().detail[0], 'PayloadTooLarge');
+        assert.equal(responses.mediaType.statusCode, 415);
+        assert.equal(responses.badUrl.statusCode, 422);
+        assert.deepEqual(responses.badUrl.json().detail[0].loc, ['path']);
+        assert.equal(responses.longParam.statusCode, 422);
+        assert.deepEqual(responses.longParam.json().detail[0].loc, ['path']);
+        assert.equal(responses.longId.statusCode, 422);
+        assert.deepEqual(responses.longId.json().detail[0].loc, ['path', 'user_id']);
+        for (const [name, response] of Object.entries(responses)) {
+          assert.match(String(response.headers['x-request-id']), /^[0-9a-f-]{36}$/, name);
+          assert.equal(response.headers['x-content-type-options'], 'nosniff', name);
+          assert.equal(response.headers['x-frame-options'], 'DENY', name);
+          assert.equal(response.headers['referrer-policy'], 'no-referrer', name);
+          assert.equal(response.headers['cache-control'], 'no-store', name);
+          assert.ok(Array.isArray(response.json().detail), name);
+        }
       });
 
       it('/docs is served under a Content-Security-Policy that allows no inline script', async () => {
@@ -128,6 +172,12 @@ for (const engine of engines()) {
     });
 
     describe('probes', () => {
+      it('/health/live is 200 without touching the database', async () => {
+        const live = await t.app.inject({ method: 'GET', url: '/health/live' });
+        assert.equal(live.statusCode, 200);
+        assert.deepEqual(live.json(), { status: 'ok' });
+      });
+
       it('/health/ready is 200 while the schema has every migration, 503 while one is pending, 200 on a newer schema', async () => {
         const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
         assert.equal(ready.statusCode, 200);
@@ -230,6 +280,20 @@ for (const engine of engines()) {
       }
     });
 
+    it('/health and /health/ready answer 503 when the database does not answer; /health/live stays 200', async () => {
+      const t = await createTestApp(engine);
+      try {
+        await t.handle.close();
+        assert.equal((await t.app.inject({ method: 'GET', url: '/health' })).statusCode, 503);
+        const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
+        assert.equal(ready.statusCode, 503);
+        assert.equal(ready.json().reason, 'the database does not answer');
+        assert.equal((await t.app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+      } finally {
+        await t.close().catch(() => undefined);
+      }
+    });
+
     it('Link URLs ignore Host and absolute-form targets; with ROSTER_PUBLIC_URL they start with it', async () => {
       const relative = await createTestApp(engine);
       try {
@@ -253,6 +317,20 @@ for (const engine of engines()) {
           headers: { ...bearer(absolute.adminToken), host: 'evil.example.com' },
         });
         assert.match(String(response.headers.link), /^<https:\/\/roster\.example\.com\/directory\/api\/v1\/users\?limit=1&after=[\w-]+>; rel="next"$/);
+        const created = await absolute.app.inject({
+          method: 'POST',
+          url: '/api/v1/users',
+          headers: bearer(absolute.adminToken),
+          payload: { username: 'located', password: 'a-long-password' },
+        });
+        assert.equal(created.headers.location, `https://roster.example.com/directory/api/v1/users/${created.json().id}`);
+        const organization = await absolute.app.inject({
+          method: 'POST',
+          url: '/api/v1/organizations',
+          headers: bearer(absolute.adminToken),
+          payload: { name: 'located-org' },
+        });
+        assert.equal(organization.headers.location, `https://roster.example.com/directory/api/v1/organizations/${organization.json().id}`);
       } finally {
         await absolute.close();
       }

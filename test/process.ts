@@ -8,9 +8,12 @@ export interface Started {
   stop: () => Promise<void>;
 }
 
-/** Starts `src/server.ts` as its own process on a free port; resolves once it listens. */
-export function startServer(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/**
+ * Starts `src/server.ts` (or another entry, such as `src/cli/roster.ts serve`)
+ * as its own process on a free port; resolves once it listens.
+ */
+export function startServer(env: Record<string, string>, entry: string[] = ['src/server.ts']): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
     env: { PATH: process.env.PATH, ROSTER_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

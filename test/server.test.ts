@@ -106,6 +106,12 @@ describe('the server process', () => {
     assert.match(help.stdout, /^Usage: roster migrate/);
     assert.ok(!existsSync(join(dir, 'cli.db')), '--help touched no database');
 
+    const missing = roster(['users', 'list'], env);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^roster users list: there is no database at sqlite:.*cli\.db/);
+    assert.ok(!existsSync(join(dir, 'cli.db')), 'an account command creates no database');
+    assert.equal(roster(['migrate'], env).status, 0);
+
     const created = roster(['users', 'create', 'piped', '--email', 'piped@example.com'], env, 'piped-password-1\n');
     assert.equal(created.status, 0, created.stderr);
     const listed = roster(['users', 'list', '--json'], env);

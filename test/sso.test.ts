@@ -258,6 +258,12 @@ for (const engine of engines()) {
       assert.equal(replay.statusCode, 401);
     });
 
+    it('counts single sign-on logins in /metrics by result', async () => {
+      const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+      assert.match(text, /^roster_logins_total\{method="sso",result="success"\} [1-9]\d*$/m);
+      assert.match(text, /^roster_logins_total\{method="sso",result="failure"\} [1-9]\d*$/m);
+    });
+
     const refusals: [string, (flow: Awaited<ReturnType<typeof signIn>>) => Promise<{ statusCode: number }>][] = [
       ['a state that does not match the browser cookie', (flow) => flow.callback({ path: flow.path.replace(/state=[^&]+/, 'state=forged-state-value-0000000000') })],
       ['a missing cookie', (flow) => flow.callback({ cookie: 'unrelated=1' })],

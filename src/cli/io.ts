@@ -36,11 +36,12 @@ export async function firstLine(stream: NodeJS.ReadableStream): Promise<string> 
   return text.split(/\r?\n/)[0] ?? '';
 }
 
-/** Asks twice on the terminal without echoing what is typed. */
+/** Asks twice on the terminal without echoing what is typed; Ctrl-C or Ctrl-D cancels. */
 async function promptHidden(prompt: string): Promise<string> {
   const ask = (question: string) =>
-    new Promise<string>((resolve) => {
+    new Promise<string>((resolve, reject) => {
       let muted = false;
+      let answered = false;
       const output = new Writable({
         write(chunk, _encoding, done) {
           if (!muted) process.stderr.write(chunk);
@@ -48,7 +49,14 @@ async function promptHidden(prompt: string): Promise<string> {
         },
       });
       const rl = createInterface({ input: process.stdin, output, terminal: true });
+      rl.on('SIGINT', () => rl.close());
+      rl.on('close', () => {
+        if (answered) return;
+        process.stderr.write('\n');
+        reject(new CliFailure('no password given; nothing was changed'));
+      });
       rl.question(question, (answer) => {
+        answered = true;
         rl.close();
         process.stderr.write('\n');
         resolve(answer);

@@ -4,13 +4,14 @@
  * with no server running, through the same services (and rules) as the API.
  * Exit codes: 0 success, 1 refused or failed, 2 wrong usage.
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { operatorPrincipal } from '../auth/access.js';
 import { generatePassword } from '../auth/tokens.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { describeDatabaseUrl, openDatabase, type DatabaseHandle } from '../db/dialect.js';
-import { assertSchemaCurrent, migrateToLatest } from '../db/migrate.js';
+import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { DomainError } from '../domain/errors.js';
 import { bodyIssues } from '../http/validation.js';
 import { LoginThrottle } from '../modules/auth/login-throttle.js';
@@ -24,6 +25,11 @@ import { CliFailure, type CliIo } from './io.js';
 import { SeedRefused, seedUsers } from './seed.js';
 
 const operator = operatorPrincipal();
+
+function searchPrefix(value: string): string {
+  if (value.length < 1 || value.length > 255) throw new InvalidArgumentError('1 to 255 characters are needed');
+  return value;
+}
 
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
@@ -49,16 +55,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
 
   const config = (): Config => loadConfig(io.env);
 
-  /** Opens the database with its schema current (migrating first unless ROSTER_MIGRATE_ON_START=false). */
-  const withDatabase = async <T>(work: (handle: DatabaseHandle, config: Config) => Promise<T>): Promise<T> => {
+  /**
+   * Opens the database. `migrate: true` (seed) applies pending migrations first
+   * unless ROSTER_MIGRATE_ON_START=false; the account commands never change the
+   * schema: they refuse a database that is missing or has migrations pending
+   * (a newer schema is fine, as for a running server during an upgrade).
+   */
+  const withDatabase = async <T>(work: (handle: DatabaseHandle, config: Config) => Promise<T>, migrate = false): Promise<T> => {
     const settings = config();
+    const where = describeDatabaseUrl(settings.databaseUrl);
+    if (!migrate && settings.databaseUrl.startsWith('sqlite:') && !existsSync(settings.databaseUrl.slice('sqlite:'.length))) {
+      throw new CliFailure(`there is no database at ${where}: check ROSTER_DATABASE_URL, or start Roster once to create it`);
+    }
     const handle = await openDatabase(settings.databaseUrl, { poolSize: 2 });
     try {
+      let pending: string[];
       try {
-        if (settings.migrateOnStart) await migrateToLatest(handle.db);
-        else await assertSchemaCurrent(handle.db);
+        if (migrate && settings.migrateOnStart) await migrateToLatest(handle.db);
+        pending = await pendingMigrations(handle.db);
       } catch (error) {
-        throw new CliFailure(`cannot use the database (${describeDatabaseUrl(settings.databaseUrl)}): ${(error as Error).message}`);
+        throw new CliFailure(`cannot use the database (${where}): ${(error as Error).message}`);
+      }
+      if (pending.length > 0) {
+        throw new CliFailure(
+          `the database (${where}) has migrations pending (${pending.join(', ')}); run \`roster migrate\` (\`npm run roster -- migrate\` in a checkout) first`,
+        );
       }
       return await work(handle, settings);
     } finally {
@@ -133,20 +154,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
           if (error instanceof SeedRefused) throw new CliFailure(error.message);
           throw new CliFailure(`seeding failed, nothing was added: ${(error as Error).message}`);
         }
-      });
+      }, true);
     });
 
   const users = program.command('users').description('manage accounts');
   users
     .command('list')
     .description('list accounts, in creation order')
-    .option('--search <prefix>', 'case-insensitive prefix of the username, email or name')
+    .option('--search <prefix>', 'case-insensitive prefix of the username, email or name (1 to 255 characters)', searchPrefix)
     .option('--limit <n>', 'at most this many', positiveInteger)
     .option('--json', 'one JSON array of UserRead objects')
     .action(async (options: { search?: string; limit?: number; json?: boolean }) => {
-      if (options.search !== undefined && (options.search.length < 1 || options.search.length > 255)) {
-        throw new CliFailure('--search takes 1 to 255 characters');
-      }
       await withUsers(async (service) => {
         const shown: PublicUserRecord[] = [];
         let after: { created: string; id: string } | undefined;
@@ -242,14 +260,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
     .option('--generate', 'generate a strong password and print it once')
     .action(async (options: { generate?: boolean }) => {
       const { password, generated } = await newPassword(options.generate, UserUpdate, {});
-      await withDatabase(async (handle, settings) => {
-        const store = new Store(handle.db);
-        const internal = await store.repos.users.findInternal();
-        if (!internal) throw new CliFailure('there is no internal account yet: start Roster once to create it');
-        const service = new UsersService(store, systemClock, new LoginThrottle(store, systemClock, settings.loginThrottle));
-        await service.update(operator, internal.id, { password });
-        // A forgotten password usually comes with a locked-out account.
-        await service.clearLoginFailures(operator, internal.id);
+      await withUsers(async (service) => {
+        const internal = await service.resetInternalPassword(operator, password);
         io.stdout(`password of the internal account ${internal.username} changed; its sessions are revoked\n`);
         if (generated) io.stdout(`password (shown once): ${password}\n`);
       });

@@ -6,7 +6,9 @@
  * All of it is one transaction, the dropping and rebuilding of the plain
  * indexes included (DDL is transactional on both engines): a failure or a
  * kill at any moment leaves the database as it was, every index present.
- * On PostgreSQL the users table is locked for writes and reads while it runs.
+ * While it runs, other writers wait: on PostgreSQL the users table is locked
+ * (reads too), on SQLite the whole database (a server's writes fail with 503
+ * once SQLite's 5 s lock wait runs out).
  */
 import { randomBytes } from 'node:crypto';
 import type { Insertable } from 'kysely';
@@ -73,7 +75,7 @@ export async function seedUsers(handle: DatabaseHandle, count: number, progress:
     }
     throw error;
   }
-  await analyze(handle.db);
+  await analyze(handle.db, 'users');
   return { first, count };
 }
 

@@ -49,7 +49,7 @@ export async function assertSchemaCurrent(db: Kysely<any>): Promise<void> {
   const { pending } = await prepare(db);
   if (pending.length > 0) {
     throw new SchemaBehindError(
-      `the database schema is behind this version of Roster (pending migrations: ${pending.join(', ')}); run \`roster migrate\` (\`npm run migrate\` in a checkout)`,
+      `the database schema is behind this version of Roster (pending migrations: ${pending.join(', ')}); run \`roster migrate\` (\`npm run roster -- migrate\` in a checkout)`,
     );
   }
 }

@@ -3,6 +3,9 @@
  * status and `{"detail": [name, message]}`; validation failures become the
  * pydantic-style 422; anything else is a logged 500 that reveals nothing.
  */
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { isForeignKeyViolation, isTransientFailure } from '../db/dialect.js';
@@ -74,4 +77,58 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return domainError(reply, 404, 'KeyError', `no route for ${request.method} ${request.url.split('?')[0]}`);
+}
+
+/**
+ * Headers of API.md 9 for the answers written before any hook runs (URL
+ * errors Fastify catches while routing, HTTP errors Node catches while
+ * parsing); every other answer gets them from the security plugin.
+ */
+export const BASELINE_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+
+/** Fastify's routing errors (a malformed or over-long path), in the contract's shape. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.headers({ ...BASELINE_HEADERS, 'x-request-id': request.id });
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return validationError(reply, [
+      {
+        type: 'value_error',
+        loc: ['path'],
+        msg: error.code === 'FST_ERR_BAD_URL' ? 'Value error, the path is not validly encoded' : 'Value error, a path parameter is too long',
+      },
+    ]);
+  }
+  return errorHandler(error, request, reply);
+}
+
+/**
+ * Requests Node refuses before Fastify sees them (a malformed request, headers
+ * too large, a client too slow: 400, 431, 408), in the contract's shape.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, name, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'RequestTimeout', 'the request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'ValueError', 'the request headers are too large']
+        : [400, 'ValueError', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ detail: [name, message] });
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+    'x-request-id': randomUUID(),
+    ...BASELINE_HEADERS,
+  };
+  if (socket.writable) {
+    const head = Object.entries(headers).map(([key, value]) => `${key}: ${value}\r\n`).join('');
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+  }
+  socket.destroy(error);
 }

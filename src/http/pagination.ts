@@ -36,12 +36,11 @@ function isRealInstant(text: string): boolean {
 }
 
 /**
- * `<path?query with after=cursor>; rel="next"`, keeping every other query
- * parameter. The URL starts with `publicUrl` (ROSTER_PUBLIC_URL) when it is
- * set, else it is path-absolute: the request's Host (or an absolute-form
- * request target) never makes it into the link (API.md 1.2).
+ * `</path?query with after=cursor>; rel="next"`, keeping every other query
+ * parameter. Path-absolute: an absolute-form request target gives only its
+ * path (`public-url.ts` puts ROSTER_PUBLIC_URL in front when it is set).
  */
-export function nextLink(url: string, cursor: Cursor, publicUrl?: string): string {
+export function nextLink(url: string, cursor: Cursor): string {
   const target = url.startsWith('/') ? url : pathOf(url);
   const mark = target.indexOf('?');
   const path = (mark < 0 ? target : target.slice(0, mark)).replace(/^\/+/, '/');
@@ -49,7 +48,7 @@ export function nextLink(url: string, cursor: Cursor, publicUrl?: string): strin
   const params = new URLSearchParams(search);
   params.delete('offset');
   params.set('after', encodeCursor(cursor));
-  return `<${publicUrl ?? ''}${path}?${params.toString()}>; rel="next"`;
+  return `<${path}?${params.toString()}>; rel="next"`;
 }
 
 /** The path and query of an absolute-form request target (`http://host/path?q`). */

@@ -38,6 +38,21 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ probes: HealthProbes }> =
   );
 
   app.get(
+    '/health/live',
+    {
+      schema: {
+        operationId: 'healthLive',
+        summary: 'Liveness of the process',
+        description:
+          '200 while the process serves requests, whatever the database does (for liveness probes that must not restart instances during a database outage). No authentication.',
+        tags: ['health'],
+        response: { 200: Ok },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
     '/health/ready',
     {
       schema: {
@@ -59,7 +74,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ probes: HealthProbes }> =
       if ((await probes.pendingMigrations()).length > 0) {
         return reply
           .code(503)
-          .send({ status: 'unavailable' as const, reason: 'database migrations are pending; run `roster migrate`' });
+          .send({ status: 'unavailable' as const, reason: 'database migrations are pending' });
       }
       return { status: 'ok' as const };
     },

@@ -19,15 +19,13 @@ import {
 export interface UsersRoutesOptions {
   users: UsersService;
   authenticate: onRequestHookHandler;
-  /** ROSTER_PUBLIC_URL: the base of `Link` URLs; unset: they are path-absolute. */
-  publicUrl: string | undefined;
 }
 
 const tags = ['users'];
 const security = [{ bearer: [] }];
 const UserReadRef = Type.Unsafe<UserRead>(Type.Ref('UserRead'));
 
-export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users, authenticate, publicUrl }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async (app, { users, authenticate }) => {
   app.get(
     '/api/v1/users',
     {
@@ -55,7 +53,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       const found = await users.list(request.principal, { filters, page, includeTotal: include_total });
       const last = found.users.at(-1);
       if (last && found.users.length === limit) {
-        reply.header('link', nextLink(request.url, { created: last.created, id: last.id }, publicUrl));
+        reply.header('link', nextLink(request.url, { created: last.created, id: last.id }));
       }
       if (found.total !== undefined) reply.header('x-total-count', String(found.total));
       return found.users.map(toUserRead);

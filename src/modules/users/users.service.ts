@@ -298,6 +298,19 @@ export class UsersService {
     await this.throttle.forgetAccount(target.id);
   }
 
+  /**
+   * Recovery of the internal account (`roster admin reset-password`): a new
+   * password, its sessions revoked, its failed logins forgotten (a forgotten
+   * password often comes with a lockout). Superusers only.
+   */
+  async resetInternalPassword(principal: Principal, password: string): Promise<UserRecord> {
+    const internal = await this.store.repos.users.findInternal();
+    if (!internal) throw new KeyError('there is no internal account yet: start Roster once to create it');
+    const updated = await this.update(principal, internal.id, { password });
+    await this.clearLoginFailures(principal, internal.id);
+    return updated;
+  }
+
   /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
   async createServiceAccount(repos: Repositories, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
     await assertLoginNamesFree(repos, [input.username]);
