@@ -27,6 +27,8 @@ import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
+import { InvitationsService } from './modules/invitations/invitations.service.js';
+import { invitationsRoutes } from './modules/invitations/invitations.routes.js';
 import type { OidcClient } from './modules/sso/oidc-client.js';
 import { SsoService } from './modules/sso/sso.service.js';
 import { ssoRoutes } from './modules/sso/sso.routes.js';
@@ -75,6 +77,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         : config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Only JSON (and the login form, registered by its routes) are bodies: text/plain would reach
+  // operations whose schemas cover other media types unvalidated.
+  app.removeContentTypeParser('text/plain');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.setValidatorCompiler(validatorCompiler);
@@ -108,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const organizations = new OrganizationsService(store, clock, users);
   const workspaces = new WorkspacesService(store, clock, users, organizations);
   const apiKeys = new ApiKeysService(store, clock, users);
+  const invitations = new InvitationsService(store, clock, organizations);
   const sso = oidc ? new SsoService(store, clock, oidc, users, auth) : undefined;
   const requireAuth = authenticate(auth);
 
@@ -120,5 +126,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });
   await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });
   await app.register(apiKeysRoutes, { apiKeys, authenticate: requireAuth });
+  await app.register(invitationsRoutes, { invitations, authenticate: requireAuth });
   return app;
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { passwordWeakness } from './auth/password-policy.js';
 
 /** Roster's settings, parsed and validated once from the environment (API.md section 6). */
 export interface Config {
@@ -207,6 +208,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminPassword !== undefined && (adminPassword.length < 8 || adminPassword.length > 1024)) {
     throw new ConfigError('ROSTER_ADMIN_PASSWORD must be 8 to 1024 characters long');
   }
+  const weakness = adminPassword === undefined ? undefined : passwordWeakness(adminPassword);
+  if (weakness !== undefined) throw new ConfigError(`ROSTER_ADMIN_PASSWORD is too easy to guess: ${weakness}`);
   const metricsToken = read(env, 'ROSTER_METRICS_TOKEN');
   if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
     throw new ConfigError('ROSTER_METRICS_TOKEN must be at least 16 characters long, without spaces');

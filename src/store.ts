@@ -9,6 +9,7 @@ import { OrganizationsRepository } from './modules/organizations/organizations.r
 import { WorkspacesRepository } from './modules/workspaces/workspaces.repository.js';
 import { ApiKeysRepository } from './modules/api-keys/api-keys.repository.js';
 import { SsoLoginsRepository } from './modules/sso/sso-logins.repository.js';
+import { InvitationsRepository } from './modules/invitations/invitations.repository.js';
 
 /** Every repository, bound to one executor (the database, or one transaction). */
 export interface Repositories {
@@ -20,6 +21,7 @@ export interface Repositories {
   workspaces: WorkspacesRepository;
   apiKeys: ApiKeysRepository;
   ssoLogins: SsoLoginsRepository;
+  invitations: InvitationsRepository;
 }
 
 function repositories(db: Kysely<Database>): Repositories {
@@ -32,6 +34,7 @@ function repositories(db: Kysely<Database>): Repositories {
     workspaces: new WorkspacesRepository(db),
     apiKeys: new ApiKeysRepository(db),
     ssoLogins: new SsoLoginsRepository(db),
+    invitations: new InvitationsRepository(db),
   };
 }
 

@@ -52,8 +52,38 @@ for (const engine of engines()) {
 
     it('logs in with the email instead of the username, case-insensitively', async () => {
       const user = await createUser(t, { email: 'Mixed.Case@Example.com' });
+      assert.equal(user.email_verified, true, 'set by a superuser');
       const token = await login(t.app, 'mixed.case@example.COM', PASSWORD);
       assert.equal((await me(token)).json().id, user.id);
+    });
+
+    it('takes only a verified email as a login name: one an account set on itself answers the same 401', async () => {
+      const { user, token } = await createUserWithToken(t);
+      const set = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+        payload: { email: 'Self.Set@example.com' },
+      });
+      assert.equal(set.statusCode, 200);
+      assert.equal(set.json().email_verified, false);
+      const attempt = (username: string) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: PASSWORD } });
+      const byEmail = await attempt('self.set@example.com');
+      const unknown = await attempt('nobody.at.all@example.com');
+      assert.equal(byEmail.statusCode, 401);
+      assert.equal(byEmail.body, unknown.body);
+      assert.equal((await attempt(user.username)).statusCode, 200, 'the username still works');
+      // Once a superuser sets it, the email is verified and a login name.
+      await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken), payload: { email: null } });
+      const verified = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { email: 'Self.Set@example.com' },
+      });
+      assert.equal(verified.json().email_verified, true);
+      assert.equal((await me((await attempt('self.set@example.com')).json().access_token)).json().id, user.id);
     });
 
     it('answers the same 401 for a wrong password, an unknown user, an inactive account', async () => {
@@ -268,16 +298,112 @@ for (const engine of engines()) {
       }
     });
 
-    it('counts the username and the email of one account against one budget', async () => {
+    it('counts each login name apart: failures on the username never make the email answer 429', async () => {
       const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3' });
       try {
         const user = await createUser(t, { email: 'budget@example.com' });
-        const attempt = (username: string) =>
-          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'wrong-password' } });
+        const attempt = (username: string, password = 'wrong-password') =>
+          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+        // The name as typed is case-folded: these three count against the username.
         assert.equal((await attempt(user.username)).statusCode, 401);
-        assert.equal((await attempt('BUDGET@example.com')).statusCode, 401);
         assert.equal((await attempt(user.username.toUpperCase())).statusCode, 401);
-        assert.equal((await attempt('budget@example.com')).statusCode, 429);
+        assert.equal((await attempt(user.username)).statusCode, 401);
+        assert.equal((await attempt(user.username, PASSWORD)).statusCode, 429);
+        // The email is another name: it answers as if the username's failures did not exist,
+        // so counting reveals nothing about which names belong together.
+        assert.equal((await attempt('BUDGET@example.com')).statusCode, 401);
+        assert.equal((await attempt('budget@example.com', PASSWORD)).statusCode, 200);
+        assert.equal((await attempt(user.username, PASSWORD)).statusCode, 429, 'the username is still limited');
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('answers 429 the same way for an existing and an unknown name', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3', ROSTER_LOGIN_WINDOW: '60' });
+      try {
+        const user = await createUser(t, { email: 'exists@example.com' });
+        const limited = async (username: string) => {
+          const attempt = () =>
+            t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'wrong-password' } });
+          for (let i = 0; i < 3; i++) assert.equal((await attempt()).statusCode, 401, username);
+          const response = await attempt();
+          assert.equal(response.statusCode, 429, username);
+          return { body: response.body, retryAfter: response.headers['retry-after'], authenticate: response.headers['www-authenticate'] };
+        };
+        const answers = [await limited(user.username), await limited('exists@example.com'), await limited('no-such-account')];
+        assert.deepEqual(answers[1], answers[0]);
+        assert.deepEqual(answers[2], answers[0]);
+        assert.equal(JSON.parse(answers[0]!.body).detail[0], 'TooManyRequests');
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('never lets failures from another address stop the owner', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3' });
+      try {
+        const user = await createUser(t, { email: 'owner@example.com' });
+        const attempt = (remoteAddress: string, username: string, password: string) =>
+          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { username, password } });
+        for (const name of [user.username, 'owner@example.com']) {
+          for (let i = 0; i < 5; i++) assert.ok([401, 429].includes((await attempt('203.0.113.66', name, 'wrong-password')).statusCode));
+          assert.equal((await attempt('203.0.113.66', name, PASSWORD)).statusCode, 429, 'the attacker is limited');
+          assert.equal((await attempt('198.51.100.7', name, PASSWORD)).statusCode, 200, 'the owner logs in from its own address');
+        }
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('tells addresses apart by X-Forwarded-For behind a trusted proxy, so the owner still logs in', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '3', ROSTER_TRUST_PROXY: '127.0.0.1' });
+      try {
+        const attempt = (forwardedFor: string, password: string) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            headers: { 'x-forwarded-for': forwardedFor },
+            payload: { username: 'admin', password },
+          });
+        for (let i = 0; i < 3; i++) assert.equal((await attempt('203.0.113.66', 'wrong-password')).statusCode, 401);
+        assert.equal((await attempt('203.0.113.66', ADMIN_PASSWORD)).statusCode, 429);
+        assert.equal((await attempt('198.51.100.7', ADMIN_PASSWORD)).statusCode, 200);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('lets superusers clear the failed logins of an account (204): its names log in at once from every address', async () => {
+      const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '2' });
+      try {
+        const user = await createUser(t, { email: 'unlock-me@example.com' });
+        const { token: plainToken } = await createUserWithToken(t);
+        const attempt = (remoteAddress: string, username: string, password: string) =>
+          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { username, password } });
+        const names = [user.username as string, 'UNLOCK-ME@example.com'];
+        for (const address of ['203.0.113.1', '203.0.113.2']) {
+          for (const name of names) {
+            for (let i = 0; i < 2; i++) assert.equal((await attempt(address, name, 'wrong-password')).statusCode, 401);
+            assert.equal((await attempt(address, name, PASSWORD)).statusCode, 429);
+          }
+        }
+        const clear = (token: string, id = user.id as string) =>
+          t.app.inject({ method: 'DELETE', url: `/api/v1/users/${id}/login_failures`, headers: bearer(token) });
+        const refused = await clear(plainToken);
+        assert.equal(refused.statusCode, 403);
+        assert.equal(detail(refused)[0], 'IllegalOperationError');
+        assert.equal((await attempt('203.0.113.1', user.username, PASSWORD)).statusCode, 429, 'a refusal clears nothing');
+        assert.equal((await clear(plainToken, uuidv7())).statusCode, 403, 'whether or not the account exists');
+        const missing = await clear(t.adminToken, uuidv7());
+        assert.equal(missing.statusCode, 404);
+        assert.equal(detail(missing)[0], 'KeyError');
+        const cleared = await clear(t.adminToken);
+        assert.equal(cleared.statusCode, 204);
+        assert.equal(cleared.body, '');
+        for (const address of ['203.0.113.1', '203.0.113.2']) {
+          for (const name of names) assert.equal((await attempt(address, name, PASSWORD)).statusCode, 200, `${name} from ${address}`);
+        }
       } finally {
         await t.close();
       }

@@ -77,12 +77,14 @@ for (const engine of engines()) {
             payload: { name: `race ${name} ${round}` },
           });
           const org = created.json().id as string;
-          await t.app.inject({
+          // Organization admins do not add accounts (they invite); a superuser does.
+          const added = await t.app.inject({
             method: 'PUT',
             url: `/api/v1/organizations/${org}/members/${b.user.id}`,
-            headers: bearer(a.token),
+            headers: bearer(t.adminToken),
             payload: { role: 'admin' },
           });
+          assert.equal(added.statusCode, 200, added.body);
           const results = await Promise.all(race(org, a, b));
           const statuses = results.map((r) => r.statusCode);
           assert.ok(statuses.every((s) => s < 500), `${name}: ${statuses}`);
@@ -94,6 +96,44 @@ for (const engine of engines()) {
           const admins = members.json().filter((m: { role: string }) => m.role === 'admin').length;
           assert.equal(admins, 1, `${name}, round ${round}: ${admins} admins left after ${statuses}`);
         }
+      }
+    });
+
+    it('answers an invitation once when the invitee accepts and declines while an admin revokes it', async () => {
+      const admin = await createUserWithToken(t);
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/organizations',
+        headers: bearer(admin.token),
+        payload: { name: 'invitation race' },
+      });
+      const org = created.json().id as string;
+      for (let round = 0; round < 6; round++) {
+        const email = `race-${round}@example.com`;
+        const invitee = await createUserWithToken(t, { email });
+        const invited = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/organizations/${org}/invitations`,
+          headers: bearer(admin.token),
+          payload: { email, role: 'viewer' },
+        });
+        assert.equal(invited.statusCode, 201, invited.body);
+        const id = invited.json().id as string;
+        const [accept, decline, revoke] = await Promise.all([
+          t.app.inject({ method: 'POST', url: `/api/v1/invitations/${id}/accept`, headers: bearer(invitee.token) }),
+          t.app.inject({ method: 'POST', url: `/api/v1/invitations/${id}/decline`, headers: bearer(invitee.token) }),
+          t.app.inject({ method: 'DELETE', url: `/api/v1/organizations/${org}/invitations/${id}`, headers: bearer(admin.token) }),
+        ]);
+        const statuses = [accept.statusCode, decline.statusCode, revoke.statusCode];
+        assert.equal(statuses.filter((s) => s < 300).length, 1, `round ${round}: ${statuses}`);
+        assert.equal(statuses.filter((s) => s === 400).length, 2, `round ${round}: ${statuses}`);
+        const members = await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/members`, headers: bearer(t.adminToken) });
+        const joined = members.json().some((m: { user: { id: string } }) => m.user.id === invitee.user.id);
+        assert.equal(joined, accept.statusCode === 200, `round ${round}: ${statuses}, member: ${joined}`);
+        const listed = await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/invitations`, headers: bearer(admin.token) });
+        const status = listed.json().find((i: { id: string }) => i.id === id).status;
+        const winner = accept.statusCode === 200 ? 'accepted' : decline.statusCode === 204 ? 'declined' : 'revoked';
+        assert.equal(status, winner, `round ${round}: ${statuses}`);
       }
     });
   });

@@ -66,6 +66,8 @@ describe('configuration', () => {
       [{ ROSTER_DATABASE_URL: 'mysql://x' }, /^ROSTER_DATABASE_URL must be sqlite:<path> or postgres:/],
       [{ ROSTER_ADMIN_USERNAME: 'bad name' }, /^ROSTER_ADMIN_USERNAME must match/],
       [{ ROSTER_ADMIN_PASSWORD: 'short' }, /^ROSTER_ADMIN_PASSWORD must be 8 to 1024/],
+      [{ ROSTER_ADMIN_PASSWORD: 'password123' }, /^ROSTER_ADMIN_PASSWORD is too easy to guess: it is among the 10,000 most common passwords/],
+      [{ ROSTER_ADMIN_PASSWORD: '          ' }, /^ROSTER_ADMIN_PASSWORD is too easy to guess: it is only whitespace/],
       [{ ROSTER_SECRET_KEY: 'short' }, /^ROSTER_SECRET_KEY must be at least 32/],
       [{ ROSTER_LOG_LEVEL: 'loud' }, /^ROSTER_LOG_LEVEL must be one of/],
       [{ ROSTER_TRUST_PROXY: 'maybe' }, /^ROSTER_TRUST_PROXY must be false, a number of proxy hops/],

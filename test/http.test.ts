@@ -169,7 +169,8 @@ for (const engine of engines()) {
       );
       const ids = operations.map((o) => o.op.operationId);
       for (const id of ['listUsers', 'createUser', 'getUser', 'updateUser', 'deleteUser', 'getCurrentUser',
-        'updateCurrentUser', 'login', 'logout', 'health']) {
+        'updateCurrentUser', 'login', 'logout', 'health', 'clearLoginFailures', 'createInvitation', 'listInvitations',
+        'revokeInvitation', 'listMyInvitations', 'acceptInvitation', 'declineInvitation']) {
         assert.ok(ids.includes(id), `operation ${id}`);
       }
       assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
@@ -188,6 +189,14 @@ for (const engine of engines()) {
       assert.deepEqual(Object.keys(login).sort(), ['application/json', 'application/x-www-form-urlencoded']);
       const userRead = doc.components.schemas.UserRead;
       assert.ok(userRead.properties.username && !userRead.properties.password_hash);
+      assert.equal(userRead.properties.email_verified.type, 'boolean');
+      assert.ok(userRead.required.includes('email_verified'));
+      const clear = doc.paths['/api/v1/users/{user_id}/login_failures'].delete;
+      assert.ok(clear.responses['204'] && clear.responses['403'] && clear.responses['404']);
+      const accept = doc.paths['/api/v1/invitations/{invitation_id}/accept'].post;
+      assert.ok(accept.responses['200'] && accept.responses['400'] && accept.responses['404']);
+      const invite = doc.paths['/api/v1/organizations/{organization_id}/invitations'].post;
+      assert.ok(invite.responses['201'] && invite.responses['400'] && invite.responses['404'] && invite.responses['409']);
     });
   });
 

@@ -16,7 +16,13 @@ for (const engine of engines()) {
 
     before(async () => {
       database = await freshDatabase(engine);
-      const env = { ROSTER_DATABASE_URL: database.processUrl, ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD, ROSTER_LOG_LEVEL: 'warn' };
+      // Behind a trusted proxy (the test itself), X-Forwarded-For tells clients apart (API.md 3.3).
+      const env = {
+        ROSTER_DATABASE_URL: database.processUrl,
+        ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        ROSTER_LOG_LEVEL: 'warn',
+        ROSTER_TRUST_PROXY: '127.0.0.1',
+      };
       // Both start at once on an empty database: migrations and bootstrap must not collide.
       const started = await Promise.allSettled([startServer(env), startServer(env)]);
       const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -138,6 +144,19 @@ for (const engine of engines()) {
         statuses.push(response.status);
       }
       assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+    });
+
+    it('limits an attacker at its address on both instances while the owner logs in from its own', async () => {
+      await newUser(a, 'targeted');
+      const attempt = (server: Started, forwardedFor: string, password: string) =>
+        call(server, 'POST', '/api/v1/auth/login', undefined, { username: 'targeted', password }, { 'x-forwarded-for': forwardedFor });
+      const statuses = [];
+      for (let i = 0; i < 12; i++) statuses.push((await attempt(i % 2 ? a : b, '203.0.113.66', 'wrong-password')).status);
+      assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+      for (const server of [a, b]) {
+        assert.equal((await attempt(server, '203.0.113.66', PASSWORD)).status, 429, 'the attacker stays limited');
+        assert.equal((await attempt(server, '198.51.100.7', PASSWORD)).status, 200, 'the owner logs in');
+      }
     });
   });
 }

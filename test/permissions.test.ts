@@ -7,13 +7,18 @@
  * organization ("a fresh acme") with the same human callers in the same
  * roles, its own service account (and API key) and, where needed, a
  * workspace. Fresh organizations cost no password hashing, so they are cheap.
+ *
+ * Organization admins change the roles of existing members but do not add
+ * accounts (API.md 5.1): they invite, and the invitee accepts (5.4). The
+ * worlds here are built by the internal admin adding members directly, as
+ * superusers may, or through invitations where the flow itself is the point.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { LightMyRequestResponse } from 'fastify';
-import { bearer, createTestApp, createUser, createUserWithToken, detail, engines, type TestApp } from './helpers.js';
+import { PASSWORD, bearer, createTestApp, createUser, createUserWithToken, detail, engines, login, type TestApp } from './helpers.js';
 
 type Caller =
   | 'anonymous'
@@ -64,7 +69,12 @@ const ERROR_NAMES: Record<number, string> = {
   401: 'AuthorizationException',
   403: 'IllegalOperationError',
   404: 'KeyError',
+  409: 'EntityExistsError',
+  429: 'TooManyRequests',
 };
+
+/** An invitation's lifetime (API.md 5.4: 7 days by default). */
+const INVITATION_SECONDS = 7 * 24 * 3600;
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Response = LightMyRequestResponse;
@@ -99,6 +109,8 @@ interface World {
   outsiderId: string;
   /** A human in no organization, the target of PUT member cells (so that it joins only fresh organizations). */
   joinerId: string;
+  /** A pending invitation of acme (to an email address no account has), for the read cells. */
+  acmeInvitationId: string;
 }
 
 const hex = () => randomBytes(4).toString('hex');
@@ -184,10 +196,18 @@ for (const engine of engines()) {
       return (response.json() as { user: { id: string }; role: string }[]).map((m) => ({ id: m.user.id, role: m.role }));
     };
 
+    /** The invitations of an organization, as the internal admin reads them. */
+    const invitationsOf = async (orgId: string): Promise<Record<string, any>[]> => {
+      const response = await asInternal('GET', `/api/v1/organizations/${orgId}/invitations`);
+      expectStatus(response, 200);
+      return response.json();
+    };
+
     /**
      * An organization created by acmeAdmin (its only admin), with acmeEditor
      * (editor), acmeViewer (viewer), workspaceAdmin (viewer), a service
-     * account with one API key, and optionally a workspace.
+     * account with one API key, and optionally a workspace. The members are
+     * added by the internal admin: organization admins may not add accounts.
      */
     const buildOrg = async (options: { name?: string; workspace?: boolean } = {}): Promise<Org> => {
       const name = options.name ?? `acme-${hex()}`;
@@ -198,7 +218,7 @@ for (const engine of engines()) {
         ['acmeViewer', 'viewer'],
         ['workspaceAdmin', 'viewer'],
       ] as const) {
-        await sendOk('acmeAdmin', 'PUT', `/api/v1/organizations/${id}/members/${w.humans[who].id}`, { role }, 200);
+        await sendOk('internal', 'PUT', `/api/v1/organizations/${id}/members/${w.humans[who].id}`, { role }, 200);
       }
       const sa = await sendOk('acmeAdmin', 'POST', `/api/v1/organizations/${id}/service_accounts`, { username: `sa-${name}` }, 201);
       const serviceAccountId = sa.json().id as string;
@@ -223,7 +243,8 @@ for (const engine of engines()) {
     const freshOrg = (workspace = false) => buildOrg({ workspace });
 
     before(async () => {
-      t = await createTestApp(engine);
+      // Two failed logins per name and address: the login_failures cells lock accounts out cheaply.
+      t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '2' });
       const human = async (fields: Record<string, unknown> = {}): Promise<Human> => {
         const { user, token } = await createUserWithToken(t, fields);
         return { id: user.id as string, username: user.username as string, token };
@@ -247,10 +268,16 @@ for (const engine of engines()) {
         acmeMemberId: (await createUser(t)).id as string,
         outsiderId: (await createUser(t)).id as string,
         joinerId: (await createUser(t)).id as string,
+        acmeInvitationId: '',
       };
       w.acme = await buildOrg({ name: 'acme', workspace: true });
       await sendOk('internal', 'PUT', `/api/v1/organizations/${w.acme.id}/members/${w.acmeMemberId}`, { role: 'viewer' }, 200);
       w.globexId = (await sendOk('globexAdmin', 'POST', '/api/v1/organizations', { name: 'globex' }, 201)).json().id as string;
+      const invited = await sendOk('acmeAdmin', 'POST', `/api/v1/organizations/${w.acme.id}/invitations`, {
+        email: `pending-${hex()}@example.com`,
+        role: 'viewer',
+      }, 201);
+      w.acmeInvitationId = invited.json().id as string;
     });
     after(() => t.close());
 
@@ -369,7 +396,7 @@ for (const engine of engines()) {
           make: async () => {
             const org = await freshOrg();
             const id = (await createUser(t)).id as string;
-            await sendOk('acmeAdmin', 'PUT', `/api/v1/organizations/${org.id}/members/${id}`, { role: 'viewer' }, 200);
+            await sendOk('internal', 'PUT', `/api/v1/organizations/${org.id}/members/${id}`, { role: 'viewer' }, 200);
             return { org, id };
           },
           expected: row(403, { superuser: 204, internal: 204 }),
@@ -413,9 +440,17 @@ for (const engine of engines()) {
 
       it('an acme viewer deletes itself -> 204, and leaves acme and its workspace', async () => {
         const org = await freshOrg(true);
-        const { user, token } = await createUserWithToken(t);
-        await sendOk('acmeAdmin', 'PUT', `/api/v1/organizations/${org.id}/members/${user.id}`, { role: 'viewer' }, 200);
-        await sendOk('acmeAdmin', 'PUT', `/api/v1/workspaces/${org.workspaceId}/members/${user.id}`, { role: 'viewer' }, 200);
+        const email = `viewer-${hex()}@example.com`;
+        const { user, token } = await createUserWithToken(t, { email });
+        // It joins through an invitation to its (verified) email, which it accepts.
+        const invitation = await sendOk('acmeAdmin', 'POST', `/api/v1/organizations/${org.id}/invitations`, { email, role: 'viewer' }, 201, org);
+        const accepted = await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/invitations/${invitation.json().id}/accept`,
+          headers: bearer(token),
+        });
+        expectStatus(accepted, 200);
+        await sendOk('acmeAdmin', 'PUT', `/api/v1/workspaces/${org.workspaceId}/members/${user.id}`, { role: 'viewer' }, 200, org);
         const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: bearer(token) });
         expectStatus(response, 204);
         assert.ok(!(await orgMembers(org.id)).some((m) => m.id === user.id));
@@ -532,6 +567,46 @@ for (const engine of engines()) {
       }
     });
 
+    // ---------------------------------------------------------------- 3.3
+
+    describe('DELETE /api/v1/users/{id}/login_failures', () => {
+      // Every cell locks an account out from an address of its own (2 failures per name and address here).
+      let addresses = 0;
+      const loginFrom = (remoteAddress: string, username: string, password: string) =>
+        t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { username, password } });
+      const lockedOut = async () => {
+        const user = await createUser(t, { email: `locked-${hex()}@example.com` });
+        const from = `198.51.100.${++addresses}`;
+        for (const name of [user.username as string, user.email as string]) {
+          for (let i = 0; i < 2; i++) expectStatus(await loginFrom(from, name, 'wrong-password'), 401);
+          expectStatus(await loginFrom(from, name, PASSWORD), 429);
+        }
+        return { user, from };
+      };
+      const expected = row(403, { superuser: 204, internal: 204 });
+      for (const caller of CALLERS) {
+        const status = expected[caller];
+        it(`${caller} clears the failed logins of a locked-out account -> ${status}`, async () => {
+          const { user, from } = await lockedOut();
+          const response = await guarded([`/api/v1/users/${user.id}`], status, () =>
+            send(caller, 'DELETE', `/api/v1/users/${user.id}/login_failures`),
+          );
+          if (status === 204) assert.equal(response.body, '');
+          // Cleared: both of its names log in at once; refused: both are still locked out.
+          for (const name of [user.username as string, user.email as string]) {
+            expectStatus(await loginFrom(from, name, PASSWORD), status === 204 ? 200 : 429, name);
+          }
+        });
+      }
+      const missing = row(403, { superuser: 404, internal: 404 });
+      for (const caller of CALLERS) {
+        const status = missing[caller];
+        it(`${caller} clears the failed logins of a nonexistent id -> ${status}`, async () => {
+          expectStatus(await send(caller, 'DELETE', `/api/v1/users/${uuidv7()}/login_failures`), status);
+        });
+      }
+    });
+
     // ---------------------------------------------------------------- 5.1
 
     describe('POST /api/v1/organizations', () => {
@@ -640,14 +715,15 @@ for (const engine of engines()) {
       }
     });
 
-    describe('PUT /api/v1/organizations/{fresh acme}/members/{user} {"role": "viewer"}', () => {
-      const expected = row(403, { plain: 404, globexAdmin: 404, acmeAdmin: 200, superuser: 200, internal: 200 });
+    describe('PUT /api/v1/organizations/{fresh acme}/members/{user} {"role"}', () => {
+      // Adding an account that is not a member is for superusers only: admins invite (5.1, 5.4).
+      const addsNonMember = row(403, { plain: 404, globexAdmin: 404, superuser: 200, internal: 200 });
       for (const caller of CALLERS) {
-        const status = expected[caller];
-        it(`${caller} adds a human account -> ${status}`, async () => {
+        const status = addsNonMember[caller];
+        it(`${caller} adds a human account that is not a member -> ${status}`, async () => {
           const org = await freshOrg();
           const url = `/api/v1/organizations/${org.id}/members/${w.joinerId}`;
-          const response = await guarded([`/api/v1/organizations/${org.id}/members`], status, () =>
+          const response = await guarded([`/api/v1/organizations/${org.id}/members`, `/api/v1/organizations/${org.id}/invitations`], status, () =>
             send(caller, 'PUT', url, { role: 'viewer' }, org),
           );
           if (status === 200) {
@@ -657,18 +733,44 @@ for (const engine of engines()) {
           }
         });
       }
+      // Changing the role of an existing member stays with the organization's admins.
+      const changesRole = row(403, { plain: 404, globexAdmin: 404, acmeAdmin: 200, superuser: 200, internal: 200 });
+      for (const caller of CALLERS) {
+        const status = changesRole[caller];
+        it(`${caller} makes the acme viewer an editor -> ${status}`, async () => {
+          const org = await freshOrg();
+          const id = w.humans.acmeViewer.id;
+          const response = await guarded([`/api/v1/organizations/${org.id}/members`], status, () =>
+            send(caller, 'PUT', `/api/v1/organizations/${org.id}/members/${id}`, { role: 'editor' }, org),
+          );
+          if (status === 200) {
+            assert.equal(response.json().role, 'editor');
+            assert.equal(response.json().user.id, id);
+            assert.ok((await orgMembers(org.id)).some((m) => m.id === id && m.role === 'editor'));
+          }
+        });
+      }
       const edges: { name: string; caller: Caller; target: (org: Org) => string; status: number }[] = [
         { name: 'acmeAdmin demotes itself, the last admin', caller: 'acmeAdmin', target: () => w.humans.acmeAdmin.id, status: 403 },
         { name: 'superuser demotes the last admin', caller: 'superuser', target: () => w.humans.acmeAdmin.id, status: 403 },
-        { name: 'acmeAdmin adds its service account', caller: 'acmeAdmin', target: (org) => org.serviceAccountId, status: 400 },
+        // To an admin every non-member answers the same 403, whatever it is.
+        { name: 'acmeAdmin adds its service account', caller: 'acmeAdmin', target: (org) => org.serviceAccountId, status: 403 },
+        { name: 'acmeAdmin adds a nonexistent id', caller: 'acmeAdmin', target: () => uuidv7(), status: 403 },
+        { name: 'acmeAdmin adds an account it can see (an acme member)', caller: 'acmeAdmin', target: () => w.acmeMemberId, status: 403 },
         { name: 'superuser adds the service account', caller: 'superuser', target: (org) => org.serviceAccountId, status: 400 },
+        { name: "internal adds another organization's service account", caller: 'internal', target: () => w.acme.serviceAccountId, status: 400 },
+        { name: 'superuser adds a nonexistent id', caller: 'superuser', target: () => uuidv7(), status: 404 },
+        { name: 'internal adds a nonexistent id', caller: 'internal', target: () => uuidv7(), status: 404 },
+        { name: 'superuser adds an acme member', caller: 'superuser', target: () => w.acmeMemberId, status: 200 },
       ];
       for (const edge of edges) {
         it(`${edge.name} -> ${edge.status}`, async () => {
           const org = await freshOrg();
+          const id = edge.target(org);
           await guarded([`/api/v1/organizations/${org.id}/members`], edge.status, () =>
-            send(edge.caller, 'PUT', `/api/v1/organizations/${org.id}/members/${edge.target(org)}`, { role: 'viewer' }, org),
+            send(edge.caller, 'PUT', `/api/v1/organizations/${org.id}/members/${id}`, { role: 'viewer' }, org),
           );
+          if (edge.status === 200) assert.ok((await orgMembers(org.id)).some((m) => m.id === id && m.role === 'viewer'));
         });
       }
     });
@@ -859,26 +961,411 @@ for (const engine of engines()) {
           }
         });
       }
-      const targets: { name: string; id: (org: Org) => string; status: number }[] = [
-        { name: 'an acme member (changing its role)', id: () => w.humans.acmeViewer.id, status: 200 },
-        { name: 'an acme member not yet in the workspace', id: () => w.humans.acmeAdmin.id, status: 200 },
-        { name: 'the plain user (outside acme)', id: () => w.humans.plain.id, status: 400 },
-        { name: 'the globex admin (outside acme)', id: () => w.humans.globexAdmin.id, status: 400 },
-        { name: 'the service account of another organization', id: () => w.acme.serviceAccountId, status: 400 },
+      // A target the caller cannot see (4.1) answers exactly like an unknown id (404); a visible
+      // account outside the workspace's organization answers 400.
+      const targets: { name: string; caller: AnyCaller; id: (org: Org) => string; status: number }[] = [
+        { name: 'an acme member (changing its role)', caller: 'acmeAdmin', id: () => w.humans.acmeViewer.id, status: 200 },
+        { name: 'an acme member not yet in the workspace', caller: 'acmeAdmin', id: () => w.humans.acmeAdmin.id, status: 200 },
+        { name: 'the plain user (outside acme, invisible to it)', caller: 'acmeAdmin', id: () => w.humans.plain.id, status: 404 },
+        { name: 'the globex admin (outside acme, invisible to it)', caller: 'acmeAdmin', id: () => w.humans.globexAdmin.id, status: 404 },
+        { name: 'a nonexistent id', caller: 'acmeAdmin', id: () => uuidv7(), status: 404 },
+        { name: 'the plain user (outside acme, invisible to it)', caller: 'workspaceAdmin', id: () => w.humans.plain.id, status: 404 },
+        { name: 'a human of another organization it can see', caller: 'acmeAdmin', id: () => w.acmeMemberId, status: 400 },
+        { name: 'the service account of another organization', caller: 'acmeAdmin', id: () => w.acme.serviceAccountId, status: 400 },
+        { name: 'a human of another organization it can see', caller: 'workspaceAdmin', id: () => w.acmeMemberId, status: 400 },
+        { name: 'the plain user (outside acme)', caller: 'superuser', id: () => w.humans.plain.id, status: 400 },
+        { name: 'the globex admin (outside acme)', caller: 'internal', id: () => w.humans.globexAdmin.id, status: 400 },
+        { name: 'a nonexistent id', caller: 'superuser', id: () => uuidv7(), status: 404 },
       ];
       for (const target of targets) {
-        it(`acmeAdmin adds ${target.name} -> ${target.status}`, async () => {
+        it(`${target.caller} adds ${target.name} -> ${target.status}`, async () => {
           const org = await freshOrg(true);
           const members = `/api/v1/workspaces/${org.workspaceId}/members`;
           const id = target.id(org);
           const response = await guarded([members], target.status, () =>
-            send('acmeAdmin', 'PUT', `${members}/${id}`, { role: 'editor' }, org),
+            send(target.caller, 'PUT', `${members}/${id}`, { role: 'editor' }, org),
           );
           if (target.status === 200) {
             assert.equal(response.json().user.id, id);
             assert.ok((await workspaceMembers(org.workspaceId!)).some((m) => m.id === id && m.role === 'editor'));
           }
         });
+      }
+      it('acmeAdmin: an account it cannot see answers exactly like an unknown id', async () => {
+        const org = await freshOrg(true);
+        const members = `/api/v1/workspaces/${org.workspaceId}/members`;
+        const unknown = uuidv7();
+        const hidden = await send('acmeAdmin', 'PUT', `${members}/${w.humans.plain.id}`, { role: 'editor' }, org);
+        const missing = await send('acmeAdmin', 'PUT', `${members}/${unknown}`, { role: 'editor' }, org);
+        expectStatus(hidden, 404);
+        expectStatus(missing, 404);
+        assert.equal(hidden.body.replaceAll(w.humans.plain.id, '<id>'), missing.body.replaceAll(unknown, '<id>'));
+      });
+    });
+
+    // ---------------------------------------------------------------- 5.4
+
+    /** What changes when an invitation is created or answered: the invitations and the members. */
+    const orgWatch = (orgId: string) => [`/api/v1/organizations/${orgId}/invitations`, `/api/v1/organizations/${orgId}/members`];
+    const invitationsUrl = (orgId: string) => `/api/v1/organizations/${orgId}/invitations`;
+    const answer = (token: string, id: string, action: 'accept' | 'decline') =>
+      t.app.inject({ method: 'POST', url: `/api/v1/invitations/${id}/${action}`, headers: bearer(token) });
+    const myInvitations = async (token: string): Promise<Record<string, any>[]> => {
+      const response = await t.app.inject({ method: 'GET', url: '/api/v1/users/me/invitations', headers: bearer(token) });
+      expectStatus(response, 200);
+      return response.json();
+    };
+
+    describe('POST /api/v1/organizations/{fresh acme}/invitations {"email", "role"}', () => {
+      const expected = row(403, { plain: 404, globexAdmin: 404, acmeAdmin: 201, superuser: 201, internal: 201 });
+      for (const caller of CALLERS) {
+        const status = expected[caller];
+        it(`${caller} invites an email address -> ${status}`, async () => {
+          const org = await freshOrg();
+          const email = `invitee-${hex()}@example.com`;
+          const membersBefore = await orgMembers(org.id);
+          const response = await guarded(orgWatch(org.id), status, () =>
+            send(caller, 'POST', invitationsUrl(org.id), { email, role: 'editor' }, org),
+          );
+          if (status === 201) {
+            const invitation = response.json();
+            assert.deepEqual(Object.keys(invitation).sort(), [
+              'created', 'email', 'expires', 'id', 'invited_by', 'organization_id', 'organization_name', 'role', 'status', 'user_id',
+            ]);
+            assert.deepEqual(
+              { ...invitation, id: undefined, created: undefined, expires: undefined },
+              {
+                id: undefined,
+                created: undefined,
+                expires: undefined,
+                organization_id: org.id,
+                organization_name: org.name,
+                role: 'editor',
+                email,
+                user_id: null,
+                invited_by: idOf(caller as Exclude<Caller, 'anonymous'>, org),
+                status: 'pending',
+              },
+            );
+            assert.equal(Date.parse(invitation.expires) - Date.parse(invitation.created), INVITATION_SECONDS * 1000);
+            assert.deepEqual((await invitationsOf(org.id)).map((i) => i.id), [invitation.id]);
+            assert.deepEqual(await orgMembers(org.id), membersBefore, 'an invitation adds nobody');
+          }
+        });
+      }
+    });
+
+    describe('POST /api/v1/organizations/{fresh acme}/invitations: whom', () => {
+      type Cell = { name: string; caller: Caller; setup: (org: Org) => Promise<object>; status: number };
+      const cells: Cell[] = [
+        { name: 'acmeAdmin invites an email no account has', caller: 'acmeAdmin', setup: async () => ({ email: `nobody-${hex()}@example.com` }), status: 201 },
+        {
+          name: "acmeAdmin invites an outsider's verified email",
+          caller: 'acmeAdmin',
+          setup: async () => ({ email: (await createUser(t, { email: `outsider-${hex()}@example.com` })).email }),
+          status: 201,
+        },
+        { name: 'acmeAdmin invites an account it can see by user_id', caller: 'acmeAdmin', setup: async () => ({ user_id: w.acmeMemberId }), status: 201 },
+        { name: 'superuser invites an account in no organization by user_id', caller: 'superuser', setup: async () => ({ user_id: w.outsiderId }), status: 201 },
+        { name: 'acmeAdmin invites a member by user_id', caller: 'acmeAdmin', setup: async () => ({ user_id: w.humans.acmeViewer.id }), status: 409 },
+        { name: 'superuser invites a member by user_id', caller: 'superuser', setup: async () => ({ user_id: w.humans.acmeEditor.id }), status: 409 },
+        {
+          name: "acmeAdmin invites a member's verified email (another case)",
+          caller: 'acmeAdmin',
+          setup: async (org) => {
+            const member = await createUser(t, { email: `member-${hex()}@example.com` });
+            await sendOk('internal', 'PUT', `/api/v1/organizations/${org.id}/members/${member.id}`, { role: 'viewer' }, 200);
+            return { email: (member.email as string).toUpperCase() };
+          },
+          status: 409,
+        },
+        {
+          name: 'acmeAdmin invites an account with a pending invitation again',
+          caller: 'acmeAdmin',
+          setup: async (org) => {
+            await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: w.acmeMemberId, role: 'viewer' }, 201, org);
+            return { user_id: w.acmeMemberId };
+          },
+          status: 409,
+        },
+        {
+          name: 'acmeAdmin invites an email with a pending invitation again (another case)',
+          caller: 'acmeAdmin',
+          setup: async (org) => {
+            const email = `twice-${hex()}@example.com`;
+            await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email, role: 'viewer' }, 201, org);
+            return { email: email.toUpperCase() };
+          },
+          status: 409,
+        },
+        { name: 'acmeAdmin invites its service account by user_id', caller: 'acmeAdmin', setup: async (org) => ({ user_id: org.serviceAccountId }), status: 400 },
+        { name: "superuser invites another organization's service account", caller: 'superuser', setup: async () => ({ user_id: w.acme.serviceAccountId }), status: 400 },
+        { name: 'acmeAdmin invites an account it cannot see by user_id', caller: 'acmeAdmin', setup: async () => ({ user_id: w.outsiderId }), status: 404 },
+        { name: 'acmeAdmin invites a nonexistent id', caller: 'acmeAdmin', setup: async () => ({ user_id: uuidv7() }), status: 404 },
+        { name: 'superuser invites a nonexistent id', caller: 'superuser', setup: async () => ({ user_id: uuidv7() }), status: 404 },
+      ];
+      for (const cell of cells) {
+        it(`${cell.name} -> ${cell.status}`, async () => {
+          const org = await freshOrg();
+          const body = await cell.setup(org);
+          const response = await guarded(orgWatch(org.id), cell.status, () =>
+            send(cell.caller, 'POST', invitationsUrl(org.id), { ...body, role: 'viewer' }, org),
+          );
+          if (cell.status === 201) {
+            const invitation = response.json();
+            assert.equal(invitation.status, 'pending');
+            assert.equal(invitation.email, 'email' in body ? body.email : null);
+            assert.equal(invitation.user_id, 'user_id' in body ? body.user_id : null);
+            assert.ok((await invitationsOf(org.id)).some((i) => i.id === invitation.id && i.status === 'pending'));
+          }
+        });
+      }
+
+      it('answers an email that an account has exactly like one that no account has', async () => {
+        const org = await freshOrg();
+        const taken = (await createUser(t, { email: `taken-${hex()}@example.com` })).email as string;
+        const free = `free-${hex()}@example.com`;
+        const shape = (response: Response, email: string) => {
+          expectStatus(response, 201);
+          const { id: _id, created: _created, expires: _expires, ...rest } = response.json();
+          return JSON.stringify(rest).replaceAll(email, '<email>');
+        };
+        const a = await send('acmeAdmin', 'POST', invitationsUrl(org.id), { email: taken, role: 'viewer' }, org);
+        const b = await send('acmeAdmin', 'POST', invitationsUrl(org.id), { email: free, role: 'viewer' }, org);
+        assert.equal(shape(a, taken), shape(b, free));
+      });
+
+      it('answers an account acmeAdmin cannot see exactly like a nonexistent id', async () => {
+        const org = await freshOrg();
+        const unknown = uuidv7();
+        const hidden = await send('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: w.outsiderId, role: 'viewer' }, org);
+        const missing = await send('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: unknown, role: 'viewer' }, org);
+        expectStatus(hidden, 404);
+        expectStatus(missing, 404);
+        assert.equal(hidden.body.replaceAll(w.outsiderId, '<id>'), missing.body.replaceAll(unknown, '<id>'));
+      });
+    });
+
+    describe('GET /api/v1/organizations/{acme}/invitations', () => {
+      const expected = row(403, { plain: 404, globexAdmin: 404, acmeAdmin: 200, superuser: 200, internal: 200 });
+      for (const caller of CALLERS) {
+        const status = expected[caller];
+        it(`${caller} lists acme's invitations -> ${status}`, async () => {
+          const response = await send(caller, 'GET', invitationsUrl(w.acme.id));
+          expectStatus(response, status);
+          if (status === 200) {
+            const invitations = response.json() as Record<string, any>[];
+            assert.ok(invitations.some((i) => i.id === w.acmeInvitationId && i.status === 'pending'));
+            assert.ok(invitations.every((i) => i.organization_id === w.acme.id));
+          }
+        });
+      }
+    });
+
+    describe('DELETE /api/v1/organizations/{fresh acme}/invitations/{id}', () => {
+      const expected = row(403, { plain: 404, globexAdmin: 404, acmeAdmin: 204, superuser: 204, internal: 204 });
+      for (const caller of CALLERS) {
+        const status = expected[caller];
+        it(`${caller} revokes a pending invitation -> ${status}`, async () => {
+          const org = await freshOrg();
+          const { user, token } = await createUserWithToken(t, { email: `revoked-${hex()}@example.com` });
+          const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: user.email, role: 'viewer' }, 201, org)).json();
+          const response = await guarded(orgWatch(org.id), status, () =>
+            send(caller, 'DELETE', `${invitationsUrl(org.id)}/${invitation.id}`, undefined, org),
+          );
+          const listed = (await invitationsOf(org.id)).find((i) => i.id === invitation.id)!;
+          const pendingForInvitee = (await myInvitations(token)).some((i) => i.id === invitation.id);
+          if (status === 204) {
+            assert.equal(response.body, '');
+            assert.equal(listed.status, 'revoked');
+            assert.equal(pendingForInvitee, false);
+            // A revoked invitation can no longer be answered, and nothing changes.
+            for (const action of ['accept', 'decline'] as const) {
+              await guarded(orgWatch(org.id), 400, () => answer(token, invitation.id, action));
+            }
+          } else {
+            assert.equal(listed.status, 'pending');
+            assert.equal(pendingForInvitee, true);
+          }
+        });
+      }
+      const edges: { name: string; id: (org: Org) => Promise<string>; status: number }[] = [
+        {
+          name: 'acmeAdmin revokes an invitation twice',
+          id: async (org) => {
+            const id = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: `x-${hex()}@example.com`, role: 'viewer' }, 201, org)).json().id;
+            await sendOk('acmeAdmin', 'DELETE', `${invitationsUrl(org.id)}/${id}`, undefined, 204, org);
+            return id as string;
+          },
+          status: 400,
+        },
+        { name: "acmeAdmin revokes another organization's invitation through this one", id: async () => w.acmeInvitationId, status: 404 },
+        { name: 'acmeAdmin revokes a nonexistent invitation', id: async () => uuidv7(), status: 404 },
+      ];
+      for (const edge of edges) {
+        it(`${edge.name} -> ${edge.status}`, async () => {
+          const org = await freshOrg();
+          const id = await edge.id(org);
+          await guarded([...orgWatch(org.id), ...orgWatch(w.acme.id)], edge.status, () =>
+            send('acmeAdmin', 'DELETE', `${invitationsUrl(org.id)}/${id}`, undefined, org),
+          );
+        });
+      }
+    });
+
+    describe('GET /api/v1/users/me/invitations', () => {
+      const expected = row(200, {});
+      for (const caller of CALLERS) {
+        const status = expected[caller];
+        it(`${caller} lists its own pending invitations -> ${status}`, async () => {
+          // An organization the caller is not in, whose admin can see every account.
+          const inviter: Caller = caller === 'superuser' ? 'internal' : 'superuser';
+          const orgId = (await sendOk(inviter, 'POST', '/api/v1/organizations', { name: `inviting-${hex()}` }, 201)).json().id as string;
+          const human = caller !== 'anonymous' && caller !== 'acmeServiceAccount';
+          const mine = human
+            ? (await sendOk(inviter, 'POST', invitationsUrl(orgId), { user_id: idOf(caller as Exclude<Caller, 'anonymous'>, w.acme), role: 'viewer' }, 201)).json()
+            : undefined;
+          // Invitations for others, which the caller must not see.
+          await sendOk(inviter, 'POST', invitationsUrl(orgId), { user_id: w.outsiderId, role: 'viewer' }, 201);
+          await sendOk(inviter, 'POST', invitationsUrl(orgId), { email: `other-${hex()}@example.com`, role: 'viewer' }, 201);
+          const response = await send(caller, 'GET', '/api/v1/users/me/invitations');
+          expectStatus(response, status);
+          if (status === 200) {
+            const listed = response.json() as Record<string, any>[];
+            assert.ok(listed.every((i) => i.status === 'pending'));
+            assert.deepEqual(listed.filter((i) => i.organization_id === orgId), mine ? [mine] : []);
+          }
+        });
+      }
+    });
+
+    describe('POST /api/v1/invitations/{id}/accept and /decline by anyone but the invitee', () => {
+      const expected = row(404, {});
+      for (const action of ['accept', 'decline'] as const) {
+        for (const caller of CALLERS) {
+          const status = expected[caller];
+          it(`${caller} ${action}s an invitation of another account -> ${status}`, async () => {
+            const org = await freshOrg();
+            const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: w.acmeMemberId, role: 'admin' }, 201, org)).json();
+            await guarded(orgWatch(org.id), status, () => send(caller, 'POST', `/api/v1/invitations/${invitation.id}/${action}`, undefined, org));
+            assert.equal((await invitationsOf(org.id)).find((i) => i.id === invitation.id)!.status, 'pending');
+          });
+        }
+      }
+    });
+
+    describe('invitations answered by the invitee', () => {
+      it('by verified email: pending, not yet a member nor visible; accept -> 200 {user, role}, then a member; answered -> 400', async () => {
+        const org = await freshOrg();
+        const email = `joiner-${hex()}@example.com`;
+        const { user, token } = await createUserWithToken(t, { email });
+        expectStatus(await send('acmeAdmin', 'GET', `/api/v1/users/${user.id}`), 404);
+        const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: email.toUpperCase(), role: 'editor' }, 201, org)).json();
+        // Pending: the invitee is neither a member nor visible to the organization.
+        expectStatus(await send('acmeAdmin', 'GET', `/api/v1/users/${user.id}`), 404);
+        assert.ok(!(await orgMembers(org.id)).some((m) => m.id === user.id));
+        assert.deepEqual((await myInvitations(token)).filter((i) => i.organization_id === org.id), [invitation]);
+
+        const accepted = await answer(token, invitation.id, 'accept');
+        expectStatus(accepted, 200);
+        assert.deepEqual(Object.keys(accepted.json()).sort(), ['role', 'user']);
+        assert.equal(accepted.json().role, 'editor');
+        assert.equal(accepted.json().user.id, user.id);
+        assert.deepEqual(accepted.json().user, (await asInternal('GET', `/api/v1/users/${user.id}`)).json());
+        assert.ok((await orgMembers(org.id)).some((m) => m.id === user.id && m.role === 'editor'));
+        expectStatus(await send('acmeAdmin', 'GET', `/api/v1/users/${user.id}`), 200);
+        assert.equal((await invitationsOf(org.id)).find((i) => i.id === invitation.id)!.status, 'accepted');
+        assert.ok(!(await myInvitations(token)).some((i) => i.id === invitation.id));
+        for (const action of ['accept', 'decline'] as const) {
+          await guarded(orgWatch(org.id), 400, () => answer(token, invitation.id, action));
+        }
+      });
+
+      it('by user_id: decline -> 204, not a member; answered -> 400', async () => {
+        const org = await freshOrg();
+        const { user, token } = await createUserWithToken(t);
+        const invitation = (await sendOk('superuser', 'POST', invitationsUrl(org.id), { user_id: user.id, role: 'admin' }, 201, org)).json();
+        assert.equal(invitation.user_id, user.id);
+        assert.equal(invitation.email, null);
+        assert.ok((await myInvitations(token)).some((i) => i.id === invitation.id));
+        const declined = await guarded(orgWatch(org.id).slice(1), 204, () => answer(token, invitation.id, 'decline'), true);
+        assert.equal(declined.body, '');
+        assert.ok(!(await orgMembers(org.id)).some((m) => m.id === user.id));
+        assert.equal((await invitationsOf(org.id)).find((i) => i.id === invitation.id)!.status, 'declined');
+        assert.ok(!(await myInvitations(token)).some((i) => i.id === invitation.id));
+        for (const action of ['accept', 'decline'] as const) {
+          await guarded(orgWatch(org.id), 400, () => answer(token, invitation.id, action));
+        }
+      });
+
+      it('to an email an account set on itself (unverified): not its invitation (404) until a superuser sets the email', async () => {
+        const org = await freshOrg();
+        const { user, token } = await createUserWithToken(t);
+        const email = `self-set-${hex()}@example.com`;
+        const set = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload: { email } });
+        expectStatus(set, 200);
+        assert.equal(set.json().email_verified, false);
+        const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email, role: 'viewer' }, 201, org)).json();
+        assert.ok(!(await myInvitations(token)).some((i) => i.id === invitation.id));
+        for (const action of ['accept', 'decline'] as const) {
+          await guarded(orgWatch(org.id), 404, () => answer(token, invitation.id, action));
+        }
+        // A superuser sets the email (cleared first, so that the request changes it): now verified.
+        expectStatus(await asInternal('PATCH', `/api/v1/users/${user.id}`, { email: null }), 200);
+        const verified = await asInternal('PATCH', `/api/v1/users/${user.id}`, { email });
+        expectStatus(verified, 200);
+        assert.equal(verified.json().email_verified, true);
+        assert.ok((await myInvitations(token)).some((i) => i.id === invitation.id));
+        expectStatus(await answer(token, invitation.id, 'accept'), 200);
+        assert.ok((await orgMembers(org.id)).some((m) => m.id === user.id && m.role === 'viewer'));
+      });
+
+      it('a nonexistent invitation -> 404 to accept and to decline', async () => {
+        for (const action of ['accept', 'decline'] as const) {
+          expectStatus(await send('plain', 'POST', `/api/v1/invitations/${uuidv7()}/${action}`), 404);
+        }
+      });
+    });
+  });
+  describe(`invitations expire [${engine}]`, () => {
+    it('after 7 days: listed as expired, 400 to accept or decline, no longer pending for the invitee, and may be sent again', async () => {
+      const t = await createTestApp(engine);
+      try {
+        const as = (token: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+          t.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+        const admin = await createUserWithToken(t);
+        const email = `late-${randomBytes(3).toString('hex')}@example.com`;
+        const invitee = await createUserWithToken(t, { email });
+        const org = (await as(admin.token, 'POST', '/api/v1/organizations', { name: 'expiring' })).json();
+        const url = `/api/v1/organizations/${org.id}/invitations`;
+        const created = await as(admin.token, 'POST', url, { email, role: 'viewer' });
+        expectStatus(created, 201);
+        const invitation = created.json();
+        assert.equal(Date.parse(invitation.expires) - Date.parse(invitation.created), INVITATION_SECONDS * 1000);
+
+        // One minute before it expires, it is still pending (tokens last an hour: log in again).
+        t.clock.advance(INVITATION_SECONDS - 60);
+        let inviteeToken = await login(t.app, invitee.user.username, PASSWORD);
+        assert.ok((await as(inviteeToken, 'GET', '/api/v1/users/me/invitations')).json().some((i: any) => i.id === invitation.id));
+
+        t.clock.advance(60);
+        inviteeToken = await login(t.app, invitee.user.username, PASSWORD);
+        const adminToken = await login(t.app, admin.user.username, PASSWORD);
+        const members = async () => (await as(adminToken, 'GET', `/api/v1/organizations/${org.id}/members`)).json();
+        const membersBefore = await members();
+        for (const action of ['accept', 'decline']) {
+          expectStatus(await as(inviteeToken, 'POST', `/api/v1/invitations/${invitation.id}/${action}`), 400);
+        }
+        assert.deepEqual(await members(), membersBefore);
+        assert.deepEqual((await as(inviteeToken, 'GET', '/api/v1/users/me/invitations')).json(), []);
+        const listed = (await as(adminToken, 'GET', url)).json();
+        assert.deepEqual(listed.map((i: any) => [i.id, i.status]), [[invitation.id, 'expired']]);
+        // An expired invitation is not a pending one: the invitee may be invited again, and accept.
+        const again = await as(adminToken, 'POST', url, { email, role: 'viewer' });
+        expectStatus(again, 201);
+        expectStatus(await as(inviteeToken, 'POST', `/api/v1/invitations/${again.json().id}/accept`), 200);
+      } finally {
+        await t.close();
       }
     });
   });

@@ -8,7 +8,7 @@ import { SignJWT, decodeJwt, importJWK, type JWTPayload } from 'jose';
 import { startDevIdp, type DevIdp } from '../dev/idp.js';
 import { ConfigError, loadConfig, type OidcConfig } from '../src/config.js';
 import { OidcDiscoveryError, discoverOidc, type OidcClient } from '../src/modules/sso/oidc-client.js';
-import { PASSWORD, bearer, createTestApp, createUser, detail, engines, login, type TestApp } from './helpers.js';
+import { PASSWORD, bearer, createTestApp, createUser, createUserWithToken, detail, engines, login, type TestApp } from './helpers.js';
 
 const PUBLIC_URL = 'http://roster.test';
 const CALLBACK = `${PUBLIC_URL}/api/v1/auth/sso/callback`;
@@ -101,6 +101,8 @@ for (const engine of engines()) {
           erin: { name: 'Erin without email' },
           frank: { email: 'frank@example.com', email_verified: true },
           grace: { email: 'grace@example.com', email_verified: true },
+          heidi: { email: 'Heidi@example.com', email_verified: true, name: 'Heidi' },
+          ivy: { email: 'ivy@example.com', email_verified: true },
         },
       });
       settings = {
@@ -169,6 +171,7 @@ for (const engine of engines()) {
       const me = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(body.access_token) })).json();
       assert.equal(me.username, 'Alice@Example.com');
       assert.equal(me.email, 'Alice@Example.com');
+      assert.equal(me.email_verified, true, 'an email from the provider is verified');
       assert.equal(me.name, 'Alice Example');
       assert.equal(me.avatar_url, 'https://example.com/alice.png');
       assert.equal(me.oauth_provider, 'dev-idp');
@@ -231,6 +234,47 @@ for (const engine of engines()) {
       assert.equal(await countUsers(), before);
       const linked = await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=dave', headers: bearer(t.adminToken) });
       assert.deepEqual(linked.json(), []);
+      // The email was set by a superuser (verified): the local account keeps it.
+      const local = await t.app.inject({ method: 'GET', url: '/api/v1/users?username=local-dave', headers: bearer(t.adminToken) });
+      assert.deepEqual([local.json()[0].email, local.json()[0].email_verified], ['TAKEN@example.com', true]);
+    });
+
+    it("creates the account when a local account only set the email on itself, and takes the email from it", async () => {
+      const { user, token } = await createUserWithToken(t);
+      const claimed = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+        payload: { email: 'heidi@EXAMPLE.com' },
+      });
+      assert.equal(claimed.statusCode, 200);
+      assert.equal(claimed.json().email_verified, false);
+      const before = await countUsers();
+      const response = await (await signIn('heidi')).callback();
+      assert.equal(response.statusCode, 200, response.body);
+      const heidi = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      assert.deepEqual([heidi.username, heidi.email, heidi.email_verified, heidi.oauth_id], ['Heidi@example.com', 'Heidi@example.com', true, 'heidi']);
+      assert.equal(await countUsers(), before + 1);
+      const local = (await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json();
+      assert.deepEqual([local.email, local.email_verified, local.username], [null, false, user.username]);
+      const again = await (await signIn('heidi')).callback();
+      assert.equal(again.statusCode, 200);
+      assert.equal(await countUsers(), before + 1);
+    });
+
+    it("lets no local account take a person's email as its username, so that person's first login still works", async () => {
+      const { user, token } = await createUserWithToken(t);
+      for (const payload of [{ username: 'ivy@example.com' }, { username: 'IVY@example.com', email: 'ivy@example.com' }]) {
+        const refused = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload });
+        assert.equal(refused.statusCode, 400, JSON.stringify(payload));
+        assert.equal(detail(refused)[0], 'ValueError');
+      }
+      const unchanged = (await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json();
+      assert.deepEqual([unchanged.username, unchanged.email], [user.username, null]);
+      const response = await (await signIn('ivy')).callback();
+      assert.equal(response.statusCode, 200, response.body);
+      const ivy = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      assert.deepEqual([ivy.username, ivy.oauth_id], ['ivy@example.com', 'ivy']);
     });
 
     it('refuses (401) an email the provider has not verified, or none, and creates nothing', async () => {

@@ -52,6 +52,7 @@ for (const engine of engines()) {
           updated: undefined,
           username: 'grace',
           email: 'Grace@Example.com',
+          email_verified: true,
           name: 'Grace',
           avatar_url: 'http://example.com/g.png',
           company: 'Navy',
@@ -95,26 +96,50 @@ for (const engine of engines()) {
 
     it("refuses (409) a username that is another account's email, and an email that is another's username", async () => {
       const owner = await createUser(t, { username: 'ivan', email: 'ivan@example.com' });
-      const asUsername = await create({ username: 'IVAN@example.com', password: PASSWORD });
+      // A username with '@' must be the new account's own email; that email is ivan's.
+      const asUsername = await create({ username: 'IVAN@example.com', password: PASSWORD, email: 'IVAN@example.com' });
       assert.equal(asUsername.statusCode, 409);
+      assert.equal(detail(asUsername)[0], 'EntityExistsError');
       const asEmail = await create({ username: 'someone-else', password: PASSWORD, email: 'Ivan' });
       assert.equal(asEmail.statusCode, 422, 'not an email address at all');
-      await createUser(t, { username: 'judy@example.com' });
+      await createUser(t, { username: 'judy@example.com', email: 'judy@example.com' });
       const emailIsUsername = await create({ username: 'judy2', password: PASSWORD, email: 'JUDY@example.com' });
       assert.equal(emailIsUsername.statusCode, 409);
-      // Renaming into another account's email is refused too, and changes nothing.
+      for (const username of ['IVAN@example.com', 'judy2', 'someone-else']) {
+        const list = await t.app.inject({ method: 'GET', url: `/api/v1/users?username=${username}`, headers: bearer(t.adminToken) });
+        assert.deepEqual(list.json(), [], `${username} was not created`);
+      }
+      // Taking another account's email is refused too, and changes nothing: by the account
+      // itself (as its email; as its username it is not its own verified email: 400) and by a
+      // superuser (as username and email together).
       const { user, token } = await createUserWithToken(t);
+      const takeEmail = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+        payload: { email: 'ivan@example.com', name: 'Mallory' },
+      });
+      assert.equal(takeEmail.statusCode, 409);
+      assert.equal(detail(takeEmail)[0], 'EntityExistsError');
       const rename = await t.app.inject({
         method: 'PATCH',
         url: '/api/v1/users/me',
         headers: bearer(token),
         payload: { username: 'ivan@example.com', name: 'Mallory' },
       });
-      assert.equal(rename.statusCode, 409);
-      assert.equal(detail(rename)[0], 'EntityExistsError');
+      assert.equal(rename.statusCode, 400);
+      assert.equal(detail(rename)[0], 'ValueError');
+      const byAdmin = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { username: 'ivan@example.com', email: 'ivan@example.com', name: 'Mallory' },
+      });
+      assert.equal(byAdmin.statusCode, 409);
+      assert.equal(detail(byAdmin)[0], 'EntityExistsError');
       assert.equal(await login(t.app, 'ivan@example.com', PASSWORD).then(() => 'ivan'), 'ivan');
       const after = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
-      assert.equal(after.json().name, null);
+      assert.deepEqual([after.json().name, after.json().username, after.json().email], [null, user.username, null]);
       assert.equal(owner.email, 'ivan@example.com');
       // An account may use its own email as its username.
       const self = await t.app.inject({
@@ -133,11 +158,44 @@ for (const engine of engines()) {
         response.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]).sort(),
         [['body.password', 'missing'], ['body.username', 'missing']],
       );
-      const long = await create({ username: 'u'.repeat(256), password: 'p'.repeat(1025) });
+      // Long, and not one repeated character (which the password policy refuses on its own).
+      const long = await create({ username: 'u'.repeat(256), password: 'pass-phrase-'.repeat(86).slice(0, 1025) });
       assert.deepEqual(
         long.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]).sort(),
         [['body.password', 'string_too_long'], ['body.username', 'string_too_long']],
       );
+    });
+
+    it("refuses (400 ValueError) a username with '@' that is not the account's own email, and creates nothing", async () => {
+      for (const payload of [
+        { username: 'kim@example.com', password: PASSWORD },
+        { username: 'kim@example.com', password: PASSWORD, email: 'kimberly@example.com' },
+      ]) {
+        const response = await create(payload);
+        assert.equal(response.statusCode, 400, JSON.stringify(payload));
+        assert.equal(detail(response)[0], 'ValueError');
+      }
+      const list = await t.app.inject({ method: 'GET', url: '/api/v1/users?search=kim', headers: bearer(t.adminToken) });
+      assert.deepEqual(list.json(), []);
+      // Its own email (set by a superuser: verified), compared case-insensitively.
+      const own = await create({ username: 'Kim@Example.com', password: PASSWORD, email: 'kim@example.com' });
+      assert.equal(own.statusCode, 201, own.body);
+      assert.deepEqual([own.json().username, own.json().email, own.json().email_verified], ['Kim@Example.com', 'kim@example.com', true]);
+    });
+
+    it('refuses (422 password_too_common) a common, whitespace-only or one-character password, and creates nothing', async () => {
+      for (const password of ['password1', 'QWERTYUIOP', ' '.repeat(10), 'z'.repeat(12)]) {
+        const username = `weak-${password.trim().length}-${password.charCodeAt(0)}`;
+        const response = await create({ username, password });
+        assert.equal(response.statusCode, 422, JSON.stringify(password));
+        assert.deepEqual(
+          response.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]),
+          [['body.password', 'password_too_common']],
+        );
+        assert.ok(!response.body.includes(password.trim() || '          '), 'the password is not echoed');
+        const list = await t.app.inject({ method: 'GET', url: `/api/v1/users?username=${username}`, headers: bearer(t.adminToken) });
+        assert.deepEqual(list.json(), []);
+      }
     });
 
     it('lets a superuser delete an account (204, no body) with all its sessions', async () => {

@@ -33,6 +33,7 @@ for (const engine of engines()) {
         {
           username: 'dana@example.org',
           email: 'dana@example.org',
+          email_verified: true,
           oauth_provider: 'github',
           oauth_id: '12345',
         },
@@ -61,11 +62,14 @@ for (const engine of engines()) {
     it('returns UserRead objects without secrets', async () => {
       const [admin] = (await list('?username=admin')).json();
       assert.deepEqual(Object.keys(admin).sort(), [
-        'avatar_url', 'company', 'created', 'email', 'id', 'is_active', 'is_onboarded', 'is_service_account',
+        'avatar_url', 'company', 'created', 'email', 'email_verified', 'id', 'is_active', 'is_onboarded', 'is_service_account',
         'is_superuser', 'job_title', 'metadata', 'name', 'oauth_id', 'oauth_provider', 'organization_id',
         'updated', 'username',
       ]);
       assert.ok(!JSON.stringify(admin).includes('argon2'));
+      // Verified: emails set by a superuser or by the provider; nothing without an email.
+      const verified = Object.fromEntries((await list('')).json().map((u: { username: string; email_verified: boolean }) => [u.username, u.email_verified]));
+      assert.deepEqual(verified, { admin: false, alice: true, bob: true, carol: false, 'dana@example.org': true, zed: false });
     });
 
     it('filters by user_id', async () => {

@@ -93,7 +93,76 @@ for (const engine of engines()) {
       assert.equal(body.name, null);
       assert.equal(body.company, null);
       assert.equal(body.email, null);
+      assert.equal(body.email_verified, false, 'no email, nothing verified');
       assert.deepEqual(body.metadata, { c: 3 });
+    });
+
+    it('marks an email verified when a superuser sets it, unverified when the account sets its own', async () => {
+      const created = await createUser(t, { email: 'by-admin@example.com' });
+      assert.equal(created.email_verified, true);
+      const { user, token } = await createUserWithToken(t);
+      assert.equal(user.email_verified, false, 'no email');
+      const self = await patch(user.id, { email: 'by-self@example.com' }, token);
+      assert.equal(self.statusCode, 200, self.body);
+      assert.deepEqual([self.json().email, self.json().email_verified], ['by-self@example.com', false]);
+      assert.deepEqual((await get(user.id)).json(), self.json());
+      const byAdmin = await patch(user.id, { email: 'by-admin-2@example.com' });
+      assert.deepEqual([byAdmin.json().email, byAdmin.json().email_verified], ['by-admin-2@example.com', true]);
+      const changedBySelf = await patch(user.id, { email: 'by-self-2@example.com' }, token);
+      assert.deepEqual([changedBySelf.json().email, changedBySelf.json().email_verified], ['by-self-2@example.com', false]);
+      // An unverified email is no login name (3); once a superuser sets it, it is.
+      const attempt = () =>
+        t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'by-self-2@example.com', password: PASSWORD } });
+      assert.equal((await attempt()).statusCode, 401);
+      assert.equal((await patch(user.id, { email: null })).statusCode, 200);
+      assert.equal((await patch(user.id, { email: 'by-self-2@example.com' })).json().email_verified, true);
+      assert.equal((await attempt()).statusCode, 200);
+    });
+
+    it('verifies an email the account had set on itself only when a superuser says so explicitly', async () => {
+      const { user, token } = await createUserWithToken(t);
+      assert.equal((await patch(user.id, { email: 'confirm-me@example.com' }, token)).json().email_verified, false);
+      const resent = await patch(user.id, { email: 'confirm-me@example.com', name: 'Confirm' });
+      assert.equal(resent.json().email_verified, false, 're-sending the email (a PUT of the whole object) verifies nothing');
+      const refused = await patch(user.id, { email_verified: true }, token);
+      assert.equal(refused.statusCode, 403, 'an account cannot verify its own email');
+      const confirmed = await patch(user.id, { email_verified: true });
+      assert.equal(confirmed.statusCode, 200);
+      assert.equal(confirmed.json().email_verified, true, 'a superuser vouches for it explicitly (API.md 3.2)');
+      const noEmail = await createUser(t);
+      assert.equal((await patch(noEmail.id, { email_verified: true })).statusCode, 400, 'no email to verify');
+    });
+
+    it("refuses (400 ValueError) a username with '@' unless it is the account's own verified email, changing nothing", async () => {
+      const { user, token } = await createUserWithToken(t, { email: 'own@example.com' });
+      const other = await createUser(t);
+      const refusals: [string, Record<string, unknown>, string][] = [
+        ['another address, by the account', { username: 'someone@example.com', name: 'x' }, token],
+        ['another address, by a superuser', { username: 'someone@example.com', name: 'x' }, t.adminToken],
+        ['a new email of its own, unverified', { username: 'mine@example.com', email: 'mine@example.com', name: 'x' }, token],
+      ];
+      for (const [what, payload, caller] of refusals) {
+        const response = await patch(user.id, payload, caller);
+        assert.equal(response.statusCode, 400, what);
+        assert.equal(detail(response)[0], 'ValueError', what);
+      }
+      assert.deepEqual((await get(user.id)).json(), user);
+      // Its own verified email: the account itself or a superuser may use it, in any case.
+      const renamed = await patch(user.id, { username: 'OWN@example.com' }, token);
+      assert.equal(renamed.statusCode, 200, renamed.body);
+      assert.equal(renamed.json().username, 'OWN@example.com');
+      // Then the email cannot move away from the username, nor be cleared.
+      for (const payload of [{ email: 'elsewhere@example.com' }, { email: null }]) {
+        for (const caller of [token, t.adminToken]) {
+          const response = await patch(user.id, payload, caller);
+          assert.equal(response.statusCode, 400, JSON.stringify(payload));
+          assert.equal(detail(response)[0], 'ValueError');
+        }
+      }
+      assert.deepEqual((await get(user.id)).json(), renamed.json());
+      const both = await patch(other.id, { username: 'both@example.com', email: 'both@example.com' });
+      assert.equal(both.statusCode, 200, both.body);
+      assert.deepEqual([both.json().username, both.json().email, both.json().email_verified], ['both@example.com', 'both@example.com', true]);
     });
 
     it('answers 200 and changes nothing for an empty body', async () => {
@@ -230,7 +299,7 @@ for (const engine of engines()) {
         name: 'x'.repeat(256),
         metadata: 'not an object',
         is_active: 'yes',
-        password: 'short',
+        password: 'Sh0rt!',
         unknown_field: 1,
       });
       assert.equal(response.statusCode, 422);
@@ -248,6 +317,23 @@ for (const engine of engines()) {
       });
       assert.ok(!('input' in issues.find((i) => i.loc[1] === 'password')!), 'passwords are not echoed');
       assert.deepEqual((await get(user.id)).json(), user);
+    });
+
+    it('refuses (422 password_too_common) a common password, by a superuser or the account itself, changing nothing', async () => {
+      const { user, token } = await createUserWithToken(t);
+      for (const [payload, caller] of [
+        [{ password: 'password1' }, t.adminToken],
+        [{ password: 'iloveyou', current_password: PASSWORD }, token],
+        [{ password: '\t'.repeat(9), name: 'x' }, t.adminToken],
+      ] as const) {
+        const response = await patch(user.id, payload, caller);
+        assert.equal(response.statusCode, 422, JSON.stringify(payload));
+        const issues = response.json().detail as { loc: string[]; type: string }[];
+        assert.deepEqual(issues.map((i) => [i.loc.join('.'), i.type]), [['body.password', 'password_too_common']]);
+        assert.ok(!('input' in issues[0]!), 'passwords are not echoed');
+      }
+      assert.deepEqual((await get(user.id)).json(), user);
+      assert.ok(await login(t.app, user.username, PASSWORD), 'the password did not change');
     });
 
     it('caps metadata at 16 KiB serialized', async () => {

@@ -33,6 +33,7 @@ export function operatorPrincipal(): Principal {
       id: '00000000-0000-0000-0000-000000000000',
       username: 'cli',
       email: null,
+      email_verified: false,
       name: 'command line',
       avatar_url: null,
       company: null,
@@ -124,6 +125,16 @@ export function canDelete(p: Principal, aff: Affiliations, target: UserRecord | 
 
 /** Creating local accounts (4.5): superusers only. */
 export function canCreateUsers(p: Principal): boolean {
+  return isSuperuser(p);
+}
+
+/** Marking an email verified or not (3.2): superusers only. */
+export function canVerifyEmail(p: Principal): boolean {
+  return isSuperuser(p);
+}
+
+/** Adding an account to an organization without an invitation (5.1): superusers only. */
+export function canAddMembersDirectly(p: Principal): boolean {
   return isSuperuser(p);
 }
 

@@ -3,7 +3,15 @@ import argon2 from 'argon2';
 /** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. */
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+let hashesComputed = 0;
+
+/** How many password hashes this process has computed (`roster_password_hashes_total`). */
+export function passwordHashesComputed(): number {
+  return hashesComputed;
+}
+
 export function hashPassword(password: string): Promise<string> {
+  hashesComputed += 1;
   return argon2.hash(password, OPTIONS);
 }
 

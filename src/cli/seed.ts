@@ -113,6 +113,7 @@ function row(i: number, createdMs: number, passwordHash: string, random: Uint8Ar
     username_lower: username,
     email,
     email_lower: email,
+    email_verified: true,
     name,
     name_lower: name.toLowerCase(),
     avatar_url: null,

@@ -170,6 +170,14 @@ export function forUpdate<Q extends { forUpdate(): Q }>(db: Kysely<any>, query: 
   return engineOf(db) === 'postgres' ? query.forUpdate() : query;
 }
 
+/**
+ * Serialises transactions on one key until the transaction ends: a PostgreSQL
+ * advisory lock; on SQLite transactions already hold the write lock from their start.
+ */
+export async function lockKey(db: Kysely<any>, key: string): Promise<void> {
+  if (engineOf(db) === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
+}
+
 /** Settings for this connection while it bulk-loads: SQLite gets a large page cache and no fsync. */
 export async function prepareBulkLoad(db: Kysely<any>): Promise<void> {
   if (engineOf(db) === 'postgres') return;

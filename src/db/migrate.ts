@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_users_and_sessions.js';
 import * as m0002 from './migrations/0002_login_failures.js';
 import * as m0003 from './migrations/0003_organizations.js';
 import * as m0004 from './migrations/0004_sso_logins.js';
+import * as m0005 from './migrations/0005_security.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_login_failures': m0002,
   '0003_organizations': m0003,
   '0004_sso_logins': m0004,
+  '0005_security': m0005,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -62,6 +64,13 @@ export async function assertSchemaCurrent(db: Kysely<any>): Promise<void> {
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
   const applied = await appliedNames(db, await currentSchema(db));
   return Object.keys(MIGRATIONS).filter((name) => !applied.includes(name));
+}
+
+/** Applies migrations up to and including `name` (tests of upgrades start from an older schema). */
+export async function migrateTo(db: Kysely<any>, name: string): Promise<void> {
+  const { migrator } = await prepare(db);
+  const { error } = await migrator.migrateTo(name);
+  if (error) throw error;
 }
 
 /** Applies pending migrations and returns their names; refuses a database whose schema is newer than the code. */

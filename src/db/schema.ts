@@ -19,6 +19,12 @@ export interface UsersTable {
   email: string | null;
   /** Lower-cased email: unique, and what filters and login compare with. */
   email_lower: string | null;
+  /**
+   * Whether the email is known to be the account's: set by a superuser or by a provider.
+   * An email a local account set on itself is not, and reserves nothing against a
+   * provider's verified claim (API.md 3.2).
+   */
+  email_verified: Bool;
   name: string | null;
   /** Lower-cased name, for prefix search. */
   name_lower: string | null;
@@ -110,8 +116,10 @@ export interface ApiKeysTable {
 }
 
 export interface LoginFailuresTable {
-  /** SHA-256 of `u:<username>` or `a:<address>`: attempted usernames are not kept in clear. */
+  /** SHA-256 of `n:<name>|<address>` or `a:<address>`: attempted names are not kept in clear. */
   key: string;
+  /** SHA-256 of `n:<name>` for the per-name counters, so that a superuser can clear an account's. */
+  name_key: string | null;
   failures: number;
   resets_at: Timestamp;
 }
@@ -122,6 +130,27 @@ export interface SsoLoginsTable {
   code_verifier: string;
   nonce: string;
   expires: Timestamp;
+  /** SHA-256 of the client address that started it: pending logins are bounded per address. */
+  address_key: string;
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+
+export interface InvitationsTable {
+  id: string;
+  organization_id: string;
+  role: Role;
+  /** Set when invited by email; matched against accounts' verified emails. */
+  email: string | null;
+  email_lower: string | null;
+  /** Set when invited by account. */
+  user_id: string | null;
+  invited_by: string;
+  /** Stored as pending until answered; `expired` is derived from `expires` when read. */
+  status: InvitationStatus;
+  created: Timestamp;
+  expires: Timestamp;
+  updated: Timestamp;
 }
 
 export interface SettingsTable {
@@ -140,6 +169,7 @@ export interface Database {
   workspace_members: WorkspaceMembersTable;
   api_keys: ApiKeysTable;
   sso_logins: SsoLoginsTable;
+  invitations: InvitationsTable;
 }
 
 export type UserRow = {

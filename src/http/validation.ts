@@ -6,6 +6,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { passwordWeakness } from '../auth/password-policy.js';
+import { unstorableText } from '../domain/text.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
@@ -13,6 +15,9 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 
 /** Keyword for the largest serialized size of a JSON value (metadata is capped at 16 KiB). */
 export const MAX_JSON_BYTES = 'x-max-json-bytes';
+
+/** Keyword of a password field: the password policy of `auth/password-policy.ts` applies. */
+export const PASSWORD_POLICY = 'x-password-policy';
 
 function newAjv(coerce: boolean): Ajv {
   const ajv = new Ajv({
@@ -31,6 +36,15 @@ function newAjv(coerce: boolean): Ajv {
     schemaType: 'number',
     validate: function maxJsonBytes(limit: number, data: unknown) {
       return Buffer.byteLength(JSON.stringify(data), 'utf8') <= limit;
+    },
+    errors: false,
+  });
+  ajv.addKeyword({
+    keyword: PASSWORD_POLICY,
+    type: 'string',
+    schemaType: 'boolean',
+    validate: function passwordPolicy(enabled: boolean, data: string) {
+      return !enabled || passwordWeakness(data) === undefined;
     },
     errors: false,
   });
@@ -62,17 +76,27 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
 
 /** Keyword of the error for text holding a NUL character, which no database stores as text. */
 const NO_NUL = 'x-no-nul';
+/** Keyword of the error for text that is not valid Unicode (a lone surrogate), which PostgreSQL refuses. */
+const NOT_UNICODE = 'x-not-unicode';
 
-/** Finds strings (values or keys) with a NUL character anywhere in a request part. */
+function textError(text: string, path: string): ErrorObject[] {
+  const problem = unstorableText(text);
+  if (problem === undefined) return [];
+  return [{ keyword: problem === 'nul' ? NO_NUL : NOT_UNICODE, instancePath: path, schemaPath: '', params: {} }];
+}
+
+/**
+ * Finds strings (values or keys) anywhere in a request part that no database
+ * stores as text: a NUL character, or a lone UTF-16 surrogate (`"\ud800"`
+ * in JSON). Both engines refuse them the same way: a 422.
+ */
 function nulErrors(data: unknown, path = ''): ErrorObject[] {
-  if (typeof data === 'string') {
-    return data.includes('\u0000') ? [{ keyword: NO_NUL, instancePath: path, schemaPath: '', params: {} }] : [];
-  }
+  if (typeof data === 'string') return textError(data, path);
   if (data === null || typeof data !== 'object') return [];
   const errors: ErrorObject[] = [];
   for (const [key, value] of Object.entries(data)) {
     const child = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (key.includes('\u0000')) errors.push({ keyword: NO_NUL, instancePath: child, schemaPath: '', params: {} });
+    errors.push(...textError(key, child));
     errors.push(...nulErrors(value, child));
   }
   return errors;
@@ -170,6 +194,14 @@ function toIssue(error: ErrorObject, root: string, data: unknown): ValidationIss
       return withInput(typeIssue(String(params.type), loc, text), path, input);
     case NO_NUL:
       return { type: 'string_nul', loc, msg: 'Value error, text must not contain NUL characters' };
+    case NOT_UNICODE:
+      return { type: 'string_unicode', loc, msg: 'Input should be a valid string: text must be valid Unicode (no lone surrogate)' };
+    case PASSWORD_POLICY:
+      return {
+        type: 'password_too_common',
+        loc,
+        msg: `Value error, this password is too easy to guess: ${passwordWeakness(String(input)) ?? 'choose another'}`,
+      };
     case MAX_JSON_BYTES:
       return { type: 'value_error', loc, msg: 'Value error, serialized size must be at most 16384 bytes' };
     case 'minItems':

@@ -5,6 +5,7 @@
  * the process metrics are the process's, collected once.
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { passwordHashesComputed } from '../auth/passwords.js';
 
 /** How a login was attempted. */
 export type LoginMethod = 'password' | 'api_key' | 'sso';
@@ -22,6 +23,17 @@ function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    let reported = 0;
+    new Counter({
+      name: 'roster_password_hashes_total',
+      help: 'Password hashes computed by this process (argon2id: the costly work that permission checks and rate limits guard)',
+      registers: [processRegistry],
+      collect() {
+        const now = passwordHashesComputed();
+        this.inc(now - reported);
+        reported = now;
+      },
+    });
   }
   return processRegistry;
 }

@@ -55,13 +55,10 @@ export class AuthService {
   }
 
   private async checkLogin(username: string | undefined, password: string, address: string): Promise<AccessToken> {
-    const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
-    const attempt: AttemptKeys = {
-      address,
-      ...(username === undefined ? {} : { account: user ? { userId: user.id } : { name: username } }),
-    };
+    const attempt: AttemptKeys = { address, ...(username === undefined ? {} : { name: username }) };
     const wait = await this.throttle.reserve(attempt);
     if (wait > 0) throw new TooManyRequests('too many failed logins; try again later', wait);
+    const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
 
     let token: AccessToken | undefined;
     if (username === undefined) {

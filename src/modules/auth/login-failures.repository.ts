@@ -14,10 +14,10 @@ export class LoginFailuresRepository {
    * Counts one attempt for `key`, starting a new window ending at `windowEnd`
    * when the old one ended; answers the window as it now stands.
    */
-  async increment(key: string, now: string, windowEnd: string): Promise<FailureWindow> {
+  async increment(key: string, now: string, windowEnd: string, nameKey?: string): Promise<FailureWindow> {
     const row = await this.db
       .insertInto('login_failures')
-      .values({ key, failures: 1, resets_at: windowEnd })
+      .values({ key, name_key: nameKey ?? null, failures: 1, resets_at: windowEnd })
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           failures: sql`case when login_failures.resets_at <= ${now} then 1 else login_failures.failures + 1 end`,
@@ -41,6 +41,12 @@ export class LoginFailuresRepository {
 
   async delete(key: string): Promise<void> {
     await this.db.deleteFrom('login_failures').where('key', '=', key).execute();
+  }
+
+  /** Deletes the per-name counters of these names, at every address. */
+  async deleteByNames(nameKeys: string[]): Promise<void> {
+    if (nameKeys.length === 0) return;
+    await this.db.deleteFrom('login_failures').where('name_key', 'in', nameKeys).execute();
   }
 
   async deleteEnded(now: string): Promise<void> {

@@ -1,12 +1,14 @@
 /**
- * Failed-login rate limiting per account and per client address (API.md 3).
- * A fixed window per key: an attempt is counted before the password is
+ * Failed-login rate limiting (API.md 3.3) per (login name as typed, client
+ * address) and per client address. A fixed window per key: an attempt is
+ * counted before the password is
  * checked (so parallel guesses cannot slip past the limit) and given back
  * when it succeeds. Past `max` attempts inside `windowSeconds` the key is
  * refused until its window ends. The counters live in the database, so every
  * instance enforces the same budget.
  */
 import { createHash } from 'node:crypto';
+import { addressGroup } from '../../auth/address.js';
 import type { Clock } from '../../clock.js';
 import type { Store } from '../../store.js';
 
@@ -18,8 +20,8 @@ export interface ThrottleLimits {
 
 /** What one attempt is counted against. */
 export interface AttemptKeys {
-  /** The account's id when the login names an existing account, else the name as typed (lower-cased). */
-  account?: { userId: string } | { name: string };
+  /** The login name as typed (username or email); case-folded here. Absent for API-key logins. */
+  name?: string;
   address: string;
 }
 
@@ -27,12 +29,18 @@ function hashed(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
 }
 
-function keysOf(attempt: AttemptKeys): { address: string; account: string | undefined } {
-  const account = attempt.account;
+/** The key of a name's counters at every address (what a superuser clears). */
+function nameKey(name: string): string {
+  return hashed(`n:${name.toLowerCase()}`);
+}
+
+function keysOf(attempt: AttemptKeys) {
+  const address = addressGroup(attempt.address);
   return {
-    address: hashed(`a:${attempt.address}`),
-    account:
-      account === undefined ? undefined : hashed('userId' in account ? `id:${account.userId}` : `u:${account.name.toLowerCase()}`),
+    address: hashed(`a:${address}`),
+    // Per (name, address): failures from elsewhere never stop the name's owner at its own address.
+    name: attempt.name === undefined ? undefined : hashed(`n:${attempt.name.toLowerCase()}|${address}`),
+    nameKey: attempt.name === undefined ? undefined : nameKey(attempt.name),
   };
 }
 
@@ -45,7 +53,9 @@ export class LoginThrottle {
 
   /**
    * Counts an attempt; answers the seconds to wait when a limit is exceeded
-   * (the attempt must then be refused), or 0 when it may proceed.
+   * (the attempt must then be refused), or 0 when it may proceed. The answer
+   * depends only on the name as typed and the address, never on whether an
+   * account has that name, nor on the account's other names.
    */
   async reserve(attempt: AttemptKeys): Promise<number> {
     const now = this.clock();
@@ -55,28 +65,27 @@ export class LoginThrottle {
     const keys = keysOf(attempt);
     await repo.deleteEnded(nowIso);
     let wait = 0;
-    const count = async (key: string, max: number) => {
-      const window = await repo.increment(key, nowIso, windowEnd);
+    const count = async (key: string, max: number, name?: string) => {
+      const window = await repo.increment(key, nowIso, windowEnd, name);
       if (window.failures > max) {
         wait = Math.max(wait, Math.ceil((Date.parse(window.resetsAt) - now.getTime()) / 1000), 1);
       }
     };
     await count(keys.address, this.limits.maxFailuresPerAddress);
-    if (keys.account) await count(keys.account, this.limits.maxFailuresPerUsername);
+    if (keys.name) await count(keys.name, this.limits.maxFailuresPerUsername, keys.nameKey);
     return wait;
   }
 
-  /** Clears the failed-login counter of an account (`roster users unlock`). */
-  async forgetAccount(userId: string): Promise<void> {
-    const keys = keysOf({ account: { userId }, address: '' });
-    await this.store.repos.loginFailures.delete(keys.account!);
-  }
-
-  /** A successful attempt: the account's failures are forgiven and the address gets its attempt back. */
+  /** A successful attempt: the name's failures at this address are forgiven and the address gets its attempt back. */
   async succeeded(attempt: AttemptKeys): Promise<void> {
     const keys = keysOf(attempt);
     const repo = this.store.repos.loginFailures;
     await repo.decrement(keys.address);
-    if (keys.account) await repo.delete(keys.account);
+    if (keys.name) await repo.delete(keys.name);
+  }
+
+  /** Clears the failed-login counters of these names at every address (an account's username and email). */
+  async forgetNames(names: string[]): Promise<void> {
+    await this.store.repos.loginFailures.deleteByNames(names.map(nameKey));
   }
 }

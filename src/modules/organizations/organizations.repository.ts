@@ -115,6 +115,19 @@ export class OrganizationsRepository {
     return rows.map(({ member_role, ...user }) => ({ user: toRecord(user), role: member_role }));
   }
 
+  /** Whether a member of the organization has this email, verified (invitations by email). */
+  async hasMemberWithVerifiedEmail(organizationId: string, email: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('organization_members')
+      .innerJoin('users', 'users.id', 'organization_members.user_id')
+      .select('users.id')
+      .where('organization_members.organization_id', '=', organizationId)
+      .where('users.email_lower', '=', email.toLowerCase())
+      .where('users.email_verified', '=', true)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async countAdmins(organizationId: string): Promise<number> {
     const row = await this.db
       .selectFrom('organization_members')

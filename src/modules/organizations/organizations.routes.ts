@@ -150,8 +150,9 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<OrganizationsRoutesO
       onRequest: authenticate,
       schema: {
         operationId: 'putOrganizationMember',
-        summary: 'Add a member or change its role',
-        description: 'Admins add a human account or change its role. The last admin cannot be demoted (403).',
+        summary: "Change a member's role (superusers: add a member)",
+        description:
+          "Admins change the role of an existing member; the last admin cannot be demoted (403). Adding an account that is not a member is for superusers only (403 for anyone else, whatever the account): organization admins invite (POST .../invitations).",
         tags,
         security,
         params: OrganizationMemberParams,

@@ -75,17 +75,27 @@ export class OrganizationsService {
     return this.store.repos.organizations.members(organizationId);
   }
 
-  /** Adds a human account to the organization or changes its role; the last admin cannot be demoted. */
+  /**
+   * Changes a member's role; the last admin cannot be demoted. Adding an account
+   * that is not a member is for superusers only (API.md 5.1): admins invite, and
+   * nobody joins without accepting. To an admin, every non-member (unknown id,
+   * service account, person) answers the same 403.
+   */
   async putMember(principal: Principal, organizationId: string, userId: string, role: Role): Promise<MemberRecord> {
     return this.store.transaction(async (repos) => {
       const { organization } = await this.administered(repos, principal, organizationId, true);
+      const current = await repos.organizations.roleOf(organizationId, userId);
+      if (current === undefined && !access.canAddMembersDirectly(principal)) {
+        throw new IllegalOperationError(
+          `user ${userId} is not a member of organization ${organization.name}; invite them (POST /api/v1/organizations/${organization.id}/invitations)`,
+        );
+      }
       // The account's row is locked too: a delete of it waits, or has already happened (404).
       const user = await repos.users.findByIdForUpdate(userId, { kind: 'all' });
       if (!user) throw new KeyError(`user ${userId} not found`);
       if (user.is_service_account) {
         throw new ValueError('service accounts belong to their organization and are not added as members');
       }
-      const current = await repos.organizations.roleOf(organizationId, userId);
       if (current === 'admin' && role !== 'admin' && (await repos.organizations.countAdmins(organizationId)) === 1) {
         throw new IllegalOperationError(`user ${user.username} is the last admin of organization ${organization.name}`);
       }

@@ -44,13 +44,13 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
         operationId: 'ssoLogin',
         summary: 'Start single sign-on',
         description:
-          'Redirects to the OpenID Connect provider (authorization code flow with PKCE S256, state and nonce). 404 when single sign-on is not configured.',
+          'Redirects to the OpenID Connect provider (authorization code flow with PKCE S256, state and nonce). 404 when single sign-on is not configured; 429 while the client address has 20 logins under way.',
         tags,
-        response: { 302: Type.Null({ description: 'Redirect to the provider' }), ...errorResponses(404) },
+        response: { 302: Type.Null({ description: 'Redirect to the provider' }), ...errorResponses(404, 429) },
       },
     },
-    async (_request, reply) => {
-      const { url, state } = await configured().begin();
+    async (request, reply) => {
+      const { url, state } = await configured().begin(request.ip);
       reply.setCookie(STATE_COOKIE, state, {
         signed: true,
         httpOnly: true,

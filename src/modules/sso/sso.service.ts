@@ -1,13 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as OpenId from 'openid-client';
+import { addressGroup } from '../../auth/address.js';
 import type { Clock } from '../../clock.js';
-import { AuthorizationException } from '../../domain/errors.js';
+import { AuthorizationException, TooManyRequests } from '../../domain/errors.js';
 import type { Store } from '../../store.js';
 import type { AccessToken, AuthService } from '../auth/auth.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { OidcClient } from './oidc-client.js';
 
 /** How long a browser has between leaving for the provider and coming back. */
+/** Pending (started, not completed) single sign-on logins one client address may have. */
+export const MAX_PENDING_SSO_LOGINS_PER_ADDRESS = 20;
+
 export const SSO_LOGIN_TTL_SECONDS = 600;
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
@@ -27,21 +31,30 @@ export class SsoService {
    * database (any instance can complete it, once); the state also goes into the
    * browser's cookie, binding the callback to the browser that started it.
    */
-  async begin(): Promise<{ url: string; state: string }> {
+  async begin(address: string): Promise<{ url: string; state: string }> {
     const client = this.oidc.lib;
     const codeVerifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
     const now = this.clock();
-    await this.store.repos.ssoLogins.insert(
-      {
-        state_hash: hash(state),
-        code_verifier: codeVerifier,
-        nonce,
-        expires: new Date(now.getTime() + SSO_LOGIN_TTL_SECONDS * 1000).toISOString(),
-      },
-      now.toISOString(),
+    // Unauthenticated writes are bounded: a few pending logins per client address.
+    const addressKey = hash(`a:${addressGroup(address)}`);
+    const stored = await this.store.transaction((repos) =>
+      repos.ssoLogins.insertBounded(
+        {
+          state_hash: hash(state),
+          code_verifier: codeVerifier,
+          nonce,
+          expires: new Date(now.getTime() + SSO_LOGIN_TTL_SECONDS * 1000).toISOString(),
+          address_key: addressKey,
+        },
+        now.toISOString(),
+        MAX_PENDING_SSO_LOGINS_PER_ADDRESS,
+      ),
     );
+    if (!stored) {
+      throw new TooManyRequests('too many single sign-on logins under way from this address; finish one or wait', SSO_LOGIN_TTL_SECONDS);
+    }
     const url = client.buildAuthorizationUrl(this.oidc.config, {
       redirect_uri: this.oidc.redirectUri,
       scope: 'openid email profile',

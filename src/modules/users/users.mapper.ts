@@ -12,6 +12,7 @@ export function toUserRead(user: PublicUserRecord): UserRead {
     metadata: user.metadata,
     username: user.username,
     email: user.email,
+    email_verified: user.email_verified,
     oauth_provider: user.oauth_provider,
     oauth_id: user.oauth_id,
     is_active: user.is_active,

@@ -8,6 +8,8 @@ export interface UserRecord {
   id: string;
   username: string;
   email: string | null;
+  /** Set by a superuser or a provider; false for an email the account set on itself. */
+  email_verified: boolean;
   name: string | null;
   avatar_url: string | null;
   company: string | null;
@@ -42,6 +44,7 @@ const PUBLIC_COLUMNS = [
   'users.id',
   'users.username',
   'users.email',
+  'users.email_verified',
   'users.name',
   'users.avatar_url',
   'users.company',
@@ -95,13 +98,19 @@ export class UsersRepository {
     return row && toRecord(row);
   }
 
-  /** Finds the account a login names: its username or its email, case-insensitively. */
+  /**
+   * Finds the account a login names: its username or its verified email,
+   * case-insensitively. An email an account set on itself is not a login
+   * name: it would let the account catch logins meant for another person.
+   */
   async findByLogin(identifier: string): Promise<UserRecord | undefined> {
     const key = identifier.toLowerCase();
     const row = await this.db
       .selectFrom('users')
       .selectAll()
-      .where((eb) => eb.or([eb('username_lower', '=', key), eb('email_lower', '=', key)]))
+      .where((eb) =>
+        eb.or([eb('username_lower', '=', key), eb.and([eb('email_lower', '=', key), eb('email_verified', '=', true)])]),
+      )
       // a username that looks like another account's email: the username wins
       .orderBy((eb) => eb.case().when('username_lower', '=', key).then(0).else(1).end())
       .executeTakeFirst();
@@ -120,6 +129,17 @@ export class UsersRepository {
       .where((eb) => eb.or([eb('username_lower', '=', key), eb('email_lower', '=', key)]));
     if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
     return (await query.executeTakeFirst()) !== undefined;
+  }
+
+  /** The account whose username or email is `name` (case-insensitively), locked until the transaction ends. */
+  async findHolderOfLoginName(name: string): Promise<UserRecord | undefined> {
+    const key = name.toLowerCase();
+    const query = this.db
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) => eb.or([eb('username_lower', '=', key), eb('email_lower', '=', key)]));
+    const row = await forUpdate(this.db, query).executeTakeFirst();
+    return row && toRecord(row);
   }
 
   async findByOauth(provider: string, oauthId: string): Promise<UserRecord | undefined> {
@@ -237,6 +257,7 @@ export class UsersRepository {
       is_service_account: values.is_service_account ?? false,
       is_internal: values.is_internal ?? false,
       is_onboarded: values.is_onboarded ?? false,
+      email_verified: values.email_verified ?? false,
       version: 1,
       credential_version: 1,
       created: now,
@@ -368,6 +389,7 @@ function toPublicRecord(row: { [K in (typeof PUBLIC_COLUMNS)[number] extends `us
     id: r.id,
     username: r.username,
     email: r.email,
+    email_verified: readBool(r.email_verified),
     name: r.name,
     avatar_url: r.avatar_url,
     company: r.company,

@@ -193,4 +193,25 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       return reply.code(204).send(null);
     },
   );
+
+  app.delete(
+    '/api/v1/users/:user_id/login_failures',
+    {
+      onRequest: authenticate,
+      schema: {
+        operationId: 'clearLoginFailures',
+        summary: "Clear a user's failed logins",
+        description:
+          "Superusers clear the failed-login counters of the account's username and email, at every address, so that it may log in at once. 403 for anyone else; 404 for an account that does not exist.",
+        tags,
+        security,
+        params: UserIdParams,
+        response: { 204: Type.Null({ description: 'Cleared' }), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await users.clearLoginFailures(request.principal, request.params.user_id);
+      return reply.code(204).send(null);
+    },
+  );
 };

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
-import { MAX_JSON_BYTES } from '../../http/validation.js';
+import { MAX_JSON_BYTES, PASSWORD_POLICY } from '../../http/validation.js';
 
 export const USERNAME_PATTERN = '^[a-zA-Z0-9_\\-@.]+$';
 
@@ -38,7 +38,13 @@ const Email = Type.String({
   maxLength: 320,
   description: EMAIL_DESCRIPTION,
 });
-const Password = Type.String({ minLength: 8, maxLength: 1024, description: 'A password of 8 to 1024 characters.' });
+const Password = Type.String({
+  minLength: 8,
+  maxLength: 1024,
+  [PASSWORD_POLICY]: true,
+  description:
+    'A password of 8 to 1024 characters; not among the 10,000 most common passwords, not only whitespace, not one repeated character (422 password_too_common).',
+});
 
 export const UserRead = Type.Object(
   {
@@ -50,6 +56,10 @@ export const UserRead = Type.Object(
     metadata: Metadata,
     username: Type.String({ description: USERNAME_DESCRIPTION }),
     email: Nullable(Type.String({ description: EMAIL_DESCRIPTION })),
+    email_verified: Type.Boolean({
+      description:
+        'Whether the email is known to be the account\'s: set by a superuser or by the OAuth2 provider. An email an account set on itself is unverified: it is not a login name, and a provider\'s verified claim of it takes precedence.',
+    }),
     oauth_provider: Nullable(Type.String({ description: 'The external OAuth2 provider that the user is associated with.' })),
     oauth_id: Nullable(Type.String({ description: 'The external OAuth2 ID of the user.' })),
     is_active: Type.Boolean({ description: 'Whether the account is active.' }),
@@ -97,6 +107,12 @@ export const UserUpdate = Type.Object(
       ),
     ),
     is_onboarded: Type.Optional(Type.Boolean({ description: 'The user itself or a superuser.' })),
+    email_verified: Type.Optional(
+      Type.Boolean({
+        description:
+          "A superuser vouches for the account's email (true) or withdraws that (false). Setting an email as a superuser verifies it; setting one's own does not.",
+      }),
+    ),
     is_active: Type.Optional(
       Type.Boolean({ description: 'A superuser; never on the internal account or on oneself.' }),
     ),

@@ -11,6 +11,7 @@ import {
   ValueError,
 } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
+import { unstorableText } from '../../domain/text.js';
 import type { Affiliations, Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Repositories, Store } from '../../store.js';
@@ -89,6 +90,7 @@ export class UsersService {
 
   async create(principal: Principal, input: UserCreate): Promise<UserRecord> {
     if (!access.canCreateUsers(principal)) throw new IllegalOperationError('only superusers may create users');
+    assertUsernameIsOwnEmail(input.username, input.email ?? null, true);
     const passwordHash = await hashPassword(input.password);
     return this.store.transaction(async (repos) => {
       await assertLoginNamesFree(repos, [input.username, input.email ?? undefined]);
@@ -98,6 +100,8 @@ export class UsersService {
         {
           username: input.username,
           email: input.email ?? null,
+          // Set by a superuser: verified (API.md 3.2).
+          email_verified: input.email != null,
           name: input.name ?? null,
           avatar_url: input.avatar_url ?? null,
           company: input.company ?? null,
@@ -125,6 +129,15 @@ export class UsersService {
     input: UserUpdate,
     ifMatch?: readonly number[],
   ): Promise<UserRecord> {
+    if (input.password !== undefined) {
+      // Permission checks first, on the account as it stands: a caller that may not change
+      // the password never makes the service hash one (API.md 3.3). The transaction below
+      // checks again on the locked row.
+      const aff = await this.affiliations(this.store.repos, principal);
+      const current = await this.store.repos.users.findById(userId, access.userScope(principal, aff));
+      if (!current) throw new IllegalOperationError(`you may not update user ${userId}`);
+      this.checkUpdate(principal, aff, current, input);
+    }
     // Slow password work happens before the transaction, which holds locks.
     const confirmedHash = await this.confirmCurrentPassword(principal, userId, input);
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined;
@@ -246,7 +259,7 @@ export class UsersService {
     if (!email || identity.email_verified !== true) {
       throw new AuthorizationException('single sign-on needs an email address the provider has verified');
     }
-    if (email.length > 320 || email.includes('\u0000') || identity.sub.length > 255 || identity.sub.includes('\u0000')) {
+    if (email.length > 320 || unstorableText(email) || identity.sub.length > 255 || unstorableText(identity.sub)) {
       throw new AuthorizationException('the provider sent an email address or subject Roster cannot store');
     }
     try {
@@ -254,8 +267,19 @@ export class UsersService {
         await repos.users.lockInternal();
         const raced = await repos.users.findByOauth(identity.provider, identity.sub);
         if (raced) return raced;
-        if (await repos.users.loginNameTaken(email)) {
-          throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
+        const holder = await repos.users.findHolderOfLoginName(email);
+        if (holder) {
+          // An email a local account set on itself reserves nothing against the provider's
+          // verified claim: it is taken away from that account (API.md 3.2).
+          const unverifiedClaim =
+            holder.email?.toLowerCase() === email.toLowerCase() &&
+            !holder.email_verified &&
+            holder.username.toLowerCase() !== email.toLowerCase();
+          if (!unverifiedClaim) {
+            throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
+          }
+          const cleared = await repos.users.update(holder.id, holder.version, { email: null, email_verified: false }, this.now());
+          if (!cleared) throw new EntityExistsError(`${email} was changed meanwhile; try again`);
         }
         // Only the first account ever created through SSO may become a superuser (and only
         // while no superuser but the internal one exists): a marker records that it happened.
@@ -267,8 +291,10 @@ export class UsersService {
           {
             username: email,
             email,
-            name: identity.name ? identity.name.slice(0, 255) : null,
-            avatar_url: identity.picture && /^https?:\/\/[^/?#\s]+/i.test(identity.picture) && identity.picture.length <= 2048
+            email_verified: true,
+            // Cut by code points, so that a surrogate pair is never split.
+            name: identity.name && !unstorableText(identity.name) ? [...identity.name].slice(0, 255).join('') : null,
+            avatar_url: identity.picture && /^https?:\/\/[^/?#\s]+/i.test(identity.picture) && identity.picture.length <= 2048 && !unstorableText(identity.picture)
               ? identity.picture
               : null,
             oauth_provider: identity.provider,
@@ -295,7 +321,7 @@ export class UsersService {
     }
     const target = await this.store.repos.users.findById(userId);
     if (!target) throw new KeyError(`user ${userId} not found`);
-    await this.throttle.forgetAccount(target.id);
+    await this.throttle.forgetNames([target.username, ...(target.email ? [target.email] : [])]);
   }
 
   /**
@@ -313,6 +339,7 @@ export class UsersService {
 
   /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
   async createServiceAccount(repos: Repositories, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
+    assertUsernameIsOwnEmail(input.username, null, false);
     await assertLoginNamesFree(repos, [input.username]);
     try {
       return await repos.users.insert(
@@ -343,7 +370,7 @@ export class UsersService {
     }
     const target = principal.user;
     if (target.password_hash === null) return undefined; // no password to confirm: the field rules refuse it
-    const attempt = { account: { userId }, address: principal.address };
+    const attempt = { name: target.username, address: principal.address };
     const wait = await this.throttle.reserve(attempt);
     if (wait > 0) throw new TooManyRequests('too many wrong passwords; try again later', wait);
     const confirmed =
@@ -376,6 +403,23 @@ export class UsersService {
       if (isOauth) refuse('the email address of an OAuth2 account comes from its provider and cannot be changed');
       if (target.is_service_account && input.email !== null) throw new ValueError('service accounts have no email');
       values.email = input.email;
+      // Emails set by a superuser are verified; one an account sets on itself is not (API.md 3.2).
+      values.email_verified = input.email !== null && principal.user.is_superuser;
+    }
+    if (input.email_verified !== undefined && input.email_verified !== (values.email_verified ?? target.email_verified)) {
+      // Only a superuser vouches for an email (or withdraws it), explicitly: re-sending the
+      // email a client read (a PUT of the whole object) verifies nothing.
+      if (!access.canVerifyEmail(principal)) refuse('only a superuser may set email_verified');
+      if (isOauth) refuse('the email address of an OAuth2 account comes from its provider and is verified');
+      if ((values.email !== undefined ? values.email : target.email) === null) throw new ValueError('there is no email to verify');
+      values.email_verified = input.email_verified;
+    }
+    if (!isOauth && (values.username !== undefined || values.email !== undefined || values.email_verified !== undefined)) {
+      assertUsernameIsOwnEmail(
+        values.username ?? target.username,
+        values.email !== undefined ? values.email : target.email,
+        values.email_verified ?? target.email_verified,
+      );
     }
     if (input.is_onboarded !== undefined) {
       if (!access.canSetOnboarded(principal, target)) refuse('only the user itself or a superuser may set is_onboarded');
@@ -426,6 +470,18 @@ export async function removeAccount(repos: Repositories, userId: string): Promis
   await repos.workspaces.deleteMembershipsOf(userId);
   await repos.organizations.deleteMembershipsOf(userId);
   await repos.users.delete(userId);
+}
+
+/**
+ * A username containing `@` must be the account's own verified email (API.md
+ * 3.2): nobody can, by naming itself, catch logins meant for another person or
+ * block that person's first single sign-on. 400 otherwise.
+ */
+function assertUsernameIsOwnEmail(username: string, email: string | null, emailVerified: boolean): void {
+  if (!username.includes('@')) return;
+  if (email === null || email.toLowerCase() !== username.toLowerCase() || !emailVerified) {
+    throw new ValueError("a username containing '@' must be the account's own verified email address");
+  }
 }
 
 /** 409 when a new username or email is already another account's username or email. */

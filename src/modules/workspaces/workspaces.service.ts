@@ -77,8 +77,9 @@ export class WorkspacesService {
     role: Role,
   ): Promise<{ user: UserRecord; role: Role }> {
     return this.store.transaction(async (repos) => {
-      const { workspace } = await this.administered(repos, principal, workspaceId, true);
-      const user = await repos.users.findByIdForUpdate(userId, { kind: 'all' });
+      const { workspace, aff } = await this.administered(repos, principal, workspaceId, true);
+      // An account the caller may not see answers exactly like one that does not exist.
+      const user = await repos.users.findByIdForUpdate(userId, access.userScope(principal, aff));
       if (!user) throw new KeyError(`user ${userId} not found`);
       const inOrganization =
         user.organization_id === workspace.organization_id ||

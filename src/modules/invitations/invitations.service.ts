@@ -1,0 +1,155 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Clock } from '../../clock.js';
+import * as access from '../../auth/access.js';
+import type { Principal } from '../../auth/access.js';
+import type { Role } from '../../db/schema.js';
+import { EntityExistsError, InvalidInput, KeyError, ValueError } from '../../domain/errors.js';
+import type { Store } from '../../store.js';
+import type { OrganizationsService } from '../organizations/organizations.service.js';
+import type { UserRecord } from '../users/users.repository.js';
+import type { InvitationRecord } from './invitations.repository.js';
+import type { InvitationCreate } from './invitations.schemas.js';
+
+/** How long an invitation stays open. */
+export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Invitations (API.md 5.4): organization admins invite an account or an
+ * email address; nobody becomes a member, or visible to the organization,
+ * until it accepts.
+ */
+export class InvitationsService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  /**
+   * By `user_id`: only an account the caller can see (404 otherwise, as for
+   * one that does not exist). By `email`: 201 whether or not an account has it.
+   * A member, or a pending invitation for the same invitee: 409. A service account: 400.
+   */
+  async create(principal: Principal, organizationId: string, input: InvitationCreate): Promise<InvitationRecord> {
+    if ((input.email === undefined) === (input.user_id === undefined)) {
+      throw new InvalidInput(['body'], 'value_error', 'Value error, give exactly one of email and user_id');
+    }
+    return this.store.transaction(async (repos) => {
+      const { organization, aff } = await this.organizations.administered(repos, principal, organizationId, true);
+      const now = this.clock();
+      let email: string | null = null;
+      let userId: string | null = null;
+      if (input.user_id !== undefined) {
+        const invitee = await repos.users.findById(input.user_id, access.userScope(principal, aff));
+        if (!invitee) throw new KeyError(`user ${input.user_id} not found`);
+        if (invitee.is_service_account) throw new ValueError('service accounts belong to their organization and cannot be invited');
+        if ((await repos.organizations.roleOf(organizationId, invitee.id)) !== undefined) {
+          throw new EntityExistsError(`user ${invitee.username} is already a member of organization ${organization.name}`);
+        }
+        if (await repos.invitations.findPending(organizationId, { userId: invitee.id }, now.toISOString())) {
+          throw new EntityExistsError(`user ${invitee.username} already has a pending invitation to organization ${organization.name}`);
+        }
+        userId = invitee.id;
+      } else {
+        email = input.email!;
+        if (await repos.organizations.hasMemberWithVerifiedEmail(organizationId, email)) {
+          throw new EntityExistsError(`${email} is already a member of organization ${organization.name}`);
+        }
+        if (await repos.invitations.findPending(organizationId, { email }, now.toISOString())) {
+          throw new EntityExistsError(`${email} already has a pending invitation to organization ${organization.name}`);
+        }
+      }
+      return repos.invitations.insert({
+        id: uuidv7(),
+        organization_id: organizationId,
+        role: input.role,
+        email,
+        user_id: userId,
+        invited_by: principal.user.id,
+        created: now.toISOString(),
+        expires: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000).toISOString(),
+      });
+    });
+  }
+
+  /** The organization's invitations, every status, for its admins. */
+  async listForOrganization(principal: Principal, organizationId: string): Promise<InvitationRecord[]> {
+    await this.organizations.administered(this.store.repos, principal, organizationId);
+    const now = this.now();
+    return (await this.store.repos.invitations.listByOrganization(organizationId)).map((i) => withExpiry(i, now));
+  }
+
+  /** Admins revoke a pending invitation; one of another organization answers 404. */
+  async revoke(principal: Principal, organizationId: string, invitationId: string): Promise<void> {
+    await this.store.transaction(async (repos) => {
+      await this.organizations.administered(repos, principal, organizationId, true);
+      const found = await repos.invitations.findById(invitationId);
+      if (!found || found.organization_id !== organizationId) throw new KeyError(`invitation ${invitationId} not found`);
+      const invitation = withExpiry(found, this.now());
+      if (invitation.status !== 'pending') throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
+      if (!(await repos.invitations.answer(invitationId, 'revoked', this.now()))) {
+        throw new ValueError(`invitation ${invitationId} is no longer pending`);
+      }
+    });
+  }
+
+  /** The caller's pending invitations: to its account, or to its verified email. */
+  async listMine(principal: Principal): Promise<InvitationRecord[]> {
+    if (principal.user.is_service_account) return [];
+    return this.store.repos.invitations.listPendingFor(principal.user.id, verifiedEmail(principal.user), this.now());
+  }
+
+  /** The invitee joins with the invited role. */
+  async accept(principal: Principal, invitationId: string): Promise<{ user: UserRecord; role: Role }> {
+    return this.store.transaction(async (repos) => {
+      const invitation = await this.addressed(principal, invitationId, repos);
+      await repos.organizations.lock(invitation.organization_id);
+      // Answered once: a concurrent accept, decline or revoke that got there first wins.
+      if (!(await repos.invitations.answer(invitation.id, 'accepted', this.now()))) {
+        throw new ValueError(`invitation ${invitationId} is no longer pending`);
+      }
+      const current = await repos.organizations.roleOf(invitation.organization_id, principal.user.id);
+      const role = current ?? invitation.role;
+      if (current === undefined) await repos.organizations.upsertMember(invitation.organization_id, principal.user.id, role, this.now());
+      const user = await repos.users.findById(principal.user.id);
+      if (!user) throw new KeyError(`user ${principal.user.id} not found`);
+      return { user, role };
+    });
+  }
+
+  async decline(principal: Principal, invitationId: string): Promise<void> {
+    await this.store.transaction(async (repos) => {
+      const invitation = await this.addressed(principal, invitationId, repos);
+      if (!(await repos.invitations.answer(invitation.id, 'declined', this.now()))) {
+        throw new ValueError(`invitation ${invitationId} is no longer pending`);
+      }
+    });
+  }
+
+  /** An invitation addressed to the caller and still pending; 404 for anyone else, 400 when answered or expired. */
+  private async addressed(principal: Principal, invitationId: string, repos: Store['repos']): Promise<InvitationRecord> {
+    const found = await repos.invitations.findById(invitationId);
+    const email = verifiedEmail(principal.user);
+    const mine =
+      found !== undefined &&
+      !principal.user.is_service_account &&
+      (found.user_id === principal.user.id || (found.email !== null && email !== null && found.email.toLowerCase() === email.toLowerCase()));
+    if (!mine) throw new KeyError(`invitation ${invitationId} not found`);
+    const invitation = withExpiry(found, this.now());
+    if (invitation.status !== 'pending') throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
+    return invitation;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+function verifiedEmail(user: UserRecord): string | null {
+  return user.email !== null && user.email_verified ? user.email : null;
+}
+
+/** A pending invitation past its expiry reads as `expired`. */
+function withExpiry(invitation: InvitationRecord, now: string): InvitationRecord {
+  return invitation.status === 'pending' && invitation.expires <= now ? { ...invitation, status: 'expired' } : invitation;
+}
