@@ -14,7 +14,14 @@ const handle = await openDatabase(url, { poolSize: 1, onQuery: (query) => captur
 const db = handle.db;
 const users = new UsersRepository(db);
 const sessions = new SessionsRepository(db);
-const deep = await db.selectFrom('users').select(['created', 'id']).orderBy('created').orderBy('id').offset(899_999).limit(1).executeTakeFirstOrThrow();
+const deep = await db
+  .selectFrom('users')
+  .select(['created', 'id'])
+  .orderBy('created')
+  .orderBy('id')
+  .offset(899_999)
+  .limit(1)
+  .executeTakeFirstOrThrow();
 const created = typeof deep.created === 'string' ? deep.created : deep.created.toISOString();
 const all = { kind: 'all' } as const;
 
@@ -31,7 +38,8 @@ const scenarios: [string, () => Promise<unknown>][] = [
   ['filter organization_id', () => users.list(all, { organization_id: deep.id }, { offset: 0, limit: 100 })],
   [
     'visibility of a non-superuser',
-    () => users.list({ kind: 'visible-to', userId: deep.id, organizationIds: [deep.id] }, {}, { offset: 0, limit: 100 }),
+    () =>
+      users.list({ kind: 'visible-to', userId: deep.id, organizationIds: [deep.id] }, {}, { offset: 0, limit: 100 }),
   ],
 ];
 

@@ -68,20 +68,31 @@ if (args.existing) {
   };
 }
 const engine = databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres';
-const env = { ...process.env, ROSTER_DATABASE_URL: databaseUrl, ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD, ROSTER_LOG_LEVEL: 'warn' };
+const env = {
+  ...process.env,
+  ROSTER_DATABASE_URL: databaseUrl,
+  ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  ROSTER_LOG_LEVEL: 'warn',
+};
 
 let seedSeconds = NaN;
 if (!args.existing) {
   process.stderr.write(`bench: seeding ${USERS.toLocaleString('en')} users (${engine})\n`);
   const seedStarted = Date.now();
-  const seed = spawnSync(process.execPath, ['dist/cli/roster.js', 'seed', '--users', String(USERS)], { env, stdio: 'inherit' });
+  const seed = spawnSync(process.execPath, ['dist/cli/roster.js', 'seed', '--users', String(USERS)], {
+    env,
+    stdio: 'inherit',
+  });
   if (seed.status !== 0) fail('seeding failed');
   seedSeconds = (Date.now() - seedStarted) / 1000;
 }
 
 // ---- processes ----
 function start(command: string[], extraEnv: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, command, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, command, {
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -126,7 +137,11 @@ if (!token) fail('cannot log in as the admin');
 const sampleSize = 5000;
 const handle = await openDatabase(databaseUrl, { poolSize: 2 });
 const picks = Array.from({ length: sampleSize }, () => `user${Math.floor(Math.random() * USERS)}`);
-const targets = await handle.db.selectFrom('users').select(['id', 'email', 'username']).where('username_lower', 'in', picks).execute();
+const targets = await handle.db
+  .selectFrom('users')
+  .select(['id', 'email', 'username'])
+  .where('username_lower', 'in', picks)
+  .execute();
 const deep = await handle.db
   .selectFrom('users')
   .select(['created', 'id'])
@@ -136,9 +151,11 @@ const deep = await handle.db
   .limit(1001)
   .execute();
 await handle.close();
-const cursors = deep.filter((_, i) => i % 20 === 0).map((r) => ({
-  after: encodeCursor({ created: typeof r.created === 'string' ? r.created : r.created.toISOString(), id: r.id }),
-}));
+const cursors = deep
+  .filter((_, i) => i % 20 === 0)
+  .map((r) => ({
+    after: encodeCursor({ created: typeof r.created === 'string' ? r.created : r.created.toISOString(), id: r.id }),
+  }));
 const FIRST = ['ava', 'ben', 'chloe', 'dan', 'ella', 'finn', 'grace', 'hugo'];
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
 const searchTerm = () => {
@@ -152,7 +169,8 @@ async function check(): Promise<void> {
     const byId = await call(`/api/v1/users/${target.id}`);
     if (byId.status !== 200 || byId.body.id !== target.id) fail(`GET /users/${target.id}`);
     const byEmail = await call(`/api/v1/users?email=${encodeURIComponent(target.email!.toUpperCase())}`);
-    if (byEmail.status !== 200 || byEmail.body.length !== 1 || byEmail.body[0].id !== target.id) fail(`list by email ${target.email}`);
+    if (byEmail.status !== 200 || byEmail.body.length !== 1 || byEmail.body[0].id !== target.id)
+      fail(`list by email ${target.email}`);
   }
   for (let i = 0; i < 25; i++) {
     const term = searchTerm();
@@ -162,7 +180,9 @@ async function check(): Promise<void> {
       const keys = [u.username, u.email ?? '', u.name ?? ''].map((k: string) => k.toLowerCase());
       if (!keys.some((k) => k.startsWith(term.toLowerCase()))) fail(`search ${term} returned ${u.username}`);
     }
-    const sorted = [...found.body].sort((a, b) => (a.created === b.created ? (a.id < b.id ? -1 : 1) : a.created < b.created ? -1 : 1));
+    const sorted = [...found.body].sort((a, b) =>
+      a.created === b.created ? (a.id < b.id ? -1 : 1) : a.created < b.created ? -1 : 1,
+    );
     if (JSON.stringify(sorted) !== JSON.stringify(found.body)) fail(`search ${term} is not in list order`);
   }
   const byOffset = await call(`/api/v1/users?offset=${DEPTH}&limit=100`);
@@ -171,9 +191,13 @@ async function check(): Promise<void> {
     fail(`the page after the cursor at ${DEPTH} differs from the page at offset ${DEPTH}`);
   }
   const total = await call('/api/v1/users?include_total=true&limit=1');
-  if (Number(total.headers.get('x-total-count')) !== USERS + 1) fail(`X-Total-Count ${total.headers.get('x-total-count')} != ${USERS + 1}`);
+  if (Number(total.headers.get('x-total-count')) !== USERS + 1)
+    fail(`X-Total-Count ${total.headers.get('x-total-count')} != ${USERS + 1}`);
   const target = targets[0]!;
-  const patched = await call(`/api/v1/users/${target.id}`, { method: 'PATCH', body: JSON.stringify({ job_title: 'checked' }) });
+  const patched = await call(`/api/v1/users/${target.id}`, {
+    method: 'PATCH',
+    body: JSON.stringify({ job_title: 'checked' }),
+  });
   if (patched.status !== 200 || patched.body.job_title !== 'checked') fail('PATCH');
 }
 await check();
@@ -188,11 +212,27 @@ interface Scenario {
 }
 const scenarios: Scenario[] = [
   { name: 'ceiling: bare Fastify hello', server: 'hello', path: () => '/' },
-  { name: 'list by email', server: 'roster', path: () => `/api/v1/users?email=${encodeURIComponent(pick(targets).email!)}` },
+  {
+    name: 'list by email',
+    server: 'roster',
+    path: () => `/api/v1/users?email=${encodeURIComponent(pick(targets).email!)}`,
+  },
   { name: 'get by id', server: 'roster', path: () => `/api/v1/users/${pick(targets).id}` },
-  { name: 'list with search', server: 'roster', path: () => `/api/v1/users?search=${encodeURIComponent(searchTerm())}&limit=20` },
-  { name: `offset page at ${DEPTH.toLocaleString('en')}`, server: 'roster', path: () => `/api/v1/users?offset=${DEPTH + Math.floor(Math.random() * 1000)}&limit=100` },
-  { name: `cursor page at ${DEPTH.toLocaleString('en')}`, server: 'roster', path: () => `/api/v1/users?after=${pick(cursors).after}&limit=100` },
+  {
+    name: 'list with search',
+    server: 'roster',
+    path: () => `/api/v1/users?search=${encodeURIComponent(searchTerm())}&limit=20`,
+  },
+  {
+    name: `offset page at ${DEPTH.toLocaleString('en')}`,
+    server: 'roster',
+    path: () => `/api/v1/users?offset=${DEPTH + Math.floor(Math.random() * 1000)}&limit=100`,
+  },
+  {
+    name: `cursor page at ${DEPTH.toLocaleString('en')}`,
+    server: 'roster',
+    path: () => `/api/v1/users?after=${pick(cursors).after}&limit=100`,
+  },
   { name: 'include_total, no filters', server: 'roster', path: () => '/api/v1/users?include_total=true' },
   {
     name: 'PATCH random users',
@@ -226,7 +266,9 @@ async function load(scenario: Scenario, seconds: number, connections = CONNECTIO
       },
     ],
   });
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) =>
+    latencies.push(responseTime),
+  );
   const result = await instance;
   latencies.sort((a, b) => a - b);
   return { result, latencies };
@@ -246,7 +288,8 @@ for (const scenario of scenarios) {
   if (scenario.method === 'PATCH' && rssAfterReads === 0) rssAfterReads = rssMb(roster.child.pid!);
   // The same requests one at a time: the cost of one request, without queueing behind nine others.
   const single = await load(scenario, Math.max(1, Math.round(DURATION / 2)), 1);
-  if (single.result.non2xx + single.result.errors + single.result.timeouts > 0) fail(`${scenario.name}: failures with one connection`);
+  if (single.result.non2xx + single.result.errors + single.result.timeouts > 0)
+    fail(`${scenario.name}: failures with one connection`);
   rows.push({
     scenario: scenario.name,
     requests_per_s: Math.round(rps),
@@ -262,7 +305,12 @@ await check();
 
 const report = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
   engine,
   users: USERS,
   seed_seconds: Number(seedSeconds.toFixed(1)),
@@ -277,10 +325,19 @@ writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
 const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'x ceiling', '1-conn p50 ms', '1-conn p99 ms'];
 const lines = rows.map((r) =>
-  [r.scenario, r.requests_per_s, r.p50_ms, r.p99_ms, r.ratio_to_ceiling, r.single_connection_p50_ms, r.single_connection_p99_ms].map(String),
+  [
+    r.scenario,
+    r.requests_per_s,
+    r.p50_ms,
+    r.p99_ms,
+    r.ratio_to_ceiling,
+    r.single_connection_p50_ms,
+    r.single_connection_p99_ms,
+  ].map(String),
 );
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-const format = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+const format = (cells: string[]) =>
+  `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
 process.stdout.write(
   [
     `Roster benchmark: ${engine}, ${USERS.toLocaleString('en')} users, ${CONNECTIONS} connections, ${DURATION} s per scenario, Node ${process.version}, ${cpus().length} cores`,

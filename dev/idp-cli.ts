@@ -6,9 +6,20 @@ const publicUrl = (process.env.ROSTER_PUBLIC_URL ?? 'http://127.0.0.1:8080').rep
 
 const idp = await startDevIdp({
   port,
-  clients: [{ client_id: 'roster', client_secret: 'roster-dev-secret', redirect_uris: [`${publicUrl}/api/v1/auth/sso/callback`] }],
+  clients: [
+    {
+      client_id: 'roster',
+      client_secret: 'roster-dev-secret',
+      redirect_uris: [`${publicUrl}/api/v1/auth/sso/callback`],
+    },
+  ],
   accounts: {
-    alice: { email: 'alice@example.com', email_verified: true, name: 'Alice Example', picture: 'https://example.com/alice.png' },
+    alice: {
+      email: 'alice@example.com',
+      email_verified: true,
+      name: 'Alice Example',
+      picture: 'https://example.com/alice.png',
+    },
     bob: { email: 'bob@example.com', email_verified: true, name: 'Bob Example' },
   },
 });
@@ -21,4 +32,5 @@ Start Roster against it with:
   ROSTER_OIDC_PROVIDER=dev-idp ROSTER_PUBLIC_URL=${publicUrl} npm start
 then open ${publicUrl}/api/v1/auth/sso/login in a browser.
 `);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void idp.close().then(() => process.exit(0)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void idp.close().then(() => process.exit(0)));

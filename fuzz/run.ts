@@ -13,7 +13,9 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { ADMIN_PASSWORD, bearer, createTestApp, createUserWithToken, login } from '../test/helpers.js';
 
-const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' } } });
+const { values: args } = parseArgs({
+  options: { requests: { type: 'string', default: '20000' }, seed: { type: 'string', default: '1' } },
+});
 const TOTAL = Number(args.requests);
 
 // A small seeded generator (mulberry32), so that a failing run can be replayed with --seed.
@@ -29,7 +31,10 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.le
 const chance = (p: number) => random() < p;
 
 const engine = process.env.ROSTER_TEST_DATABASE_URL ? 'postgres' : 'sqlite';
-const t = await createTestApp(engine, { ROSTER_LOGIN_MAX_FAILURES: '1000000', ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000' });
+const t = await createTestApp(engine, {
+  ROSTER_LOGIN_MAX_FAILURES: '1000000',
+  ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '1000000',
+});
 const doc = t.app.swagger() as unknown as { paths: Record<string, Record<string, Operation>> };
 
 interface Schema {
@@ -69,33 +74,100 @@ async function setup() {
   const member = await createUserWithToken(t);
   const outsider = await createUserWithToken(t);
   world.users.push(owner.user.id, member.user.id, outsider.user.id);
-  const org = (await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bearer(owner.token), payload: { name: 'fuzz-org' } })).json();
+  const org = (
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/organizations',
+      headers: bearer(owner.token),
+      payload: { name: 'fuzz-org' },
+    })
+  ).json();
   world.organizations.push(org.id);
   world.organizationNames.push(org.name);
-  await t.app.inject({ method: 'PUT', url: `/api/v1/organizations/${org.id}/members/${member.user.id}`, headers: bearer(t.adminToken), payload: { role: 'editor' } });
-  const ws = (await t.app.inject({ method: 'POST', url: `/api/v1/organizations/${org.id}/workspaces`, headers: bearer(owner.token), payload: { name: 'fuzz-ws' } })).json();
+  await t.app.inject({
+    method: 'PUT',
+    url: `/api/v1/organizations/${org.id}/members/${member.user.id}`,
+    headers: bearer(t.adminToken),
+    payload: { role: 'editor' },
+  });
+  const ws = (
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/organizations/${org.id}/workspaces`,
+      headers: bearer(owner.token),
+      payload: { name: 'fuzz-ws' },
+    })
+  ).json();
   world.workspaces.push(ws.id);
-  const sa = (await t.app.inject({ method: 'POST', url: `/api/v1/organizations/${org.id}/service_accounts`, headers: bearer(owner.token), payload: { username: 'fuzz-bot' } })).json();
+  const sa = (
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/organizations/${org.id}/service_accounts`,
+      headers: bearer(owner.token),
+      payload: { username: 'fuzz-bot' },
+    })
+  ).json();
   world.users.push(sa.id);
-  const key = (await t.app.inject({ method: 'POST', url: `/api/v1/users/${sa.id}/api_keys`, headers: bearer(owner.token), payload: { name: 'k' } })).json();
+  const key = (
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/users/${sa.id}/api_keys`,
+      headers: bearer(owner.token),
+      payload: { name: 'k' },
+    })
+  ).json();
   world.apiKeys.push(key.id);
-  const invitation = (await t.app.inject({ method: 'POST', url: `/api/v1/organizations/${org.id}/invitations`, headers: bearer(owner.token), payload: { user_id: member.user.id, role: 'viewer' } })).json();
+  const invitation = (
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/organizations/${org.id}/invitations`,
+      headers: bearer(owner.token),
+      payload: { user_id: member.user.id, role: 'viewer' },
+    })
+  ).json();
   world.invitations.push(invitation.id ?? randomUUID());
   world.tokens.push(t.adminToken, owner.token, member.token, outsider.token, key.key);
 }
 
 // ---- values ----
 const HOSTILE_TEXT = [
-  '', ' ', 'a'.repeat(300), 'x'.repeat(70_000), '\u0000', 'nul\u0000inside', '\ud800', 'pair \ud83d\ude00', '\u202e\u200b', "' or 1=1 --",
-  '"; drop table users; --', '%00', '../../etc/passwd', '<script>alert(1)</script>', '__proto__', 'constructor', '1e309', '-0', 'null', 'True', '😀'.repeat(200),
+  '',
+  ' ',
+  'a'.repeat(300),
+  'x'.repeat(70_000),
+  '\u0000',
+  'nul\u0000inside',
+  '\ud800',
+  'pair \ud83d\ude00',
+  '\u202e\u200b',
+  "' or 1=1 --",
+  '"; drop table users; --',
+  '%00',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '__proto__',
+  'constructor',
+  '1e309',
+  '-0',
+  'null',
+  'True',
+  '😀'.repeat(200),
 ];
 function text(schema: Schema): string {
   if (chance(0.25)) return pick(HOSTILE_TEXT);
   switch (schema.format) {
     case 'uuid':
-      return chance(0.5) ? pick([...world.users, ...world.organizations, ...world.workspaces, ...world.apiKeys, ...world.invitations]) : randomUUID();
+      return chance(0.5)
+        ? pick([...world.users, ...world.organizations, ...world.workspaces, ...world.apiKeys, ...world.invitations])
+        : randomUUID();
     case 'email':
-      return pick(['owner@example.com', `fuzz${Math.floor(random() * 1000)}@example.com`, 'not-an-email', 'a@b', 'ÄÖ@exämple.com']);
+      return pick([
+        'owner@example.com',
+        `fuzz${Math.floor(random() * 1000)}@example.com`,
+        'not-an-email',
+        'a@b',
+        'ÄÖ@exämple.com',
+      ]);
     case 'uri':
       return pick(['https://example.com/a.png', 'javascript:alert(1)', 'http://', 'ftp://x/y']);
     case 'date-time':
@@ -123,7 +195,9 @@ function value(schema: Schema, depth = 0): unknown {
     case 'null':
       return null;
     case 'array':
-      return depth > 3 ? [] : Array.from({ length: Math.floor(random() * 3) }, () => value(schema.items ?? {}, depth + 1));
+      return depth > 3
+        ? []
+        : Array.from({ length: Math.floor(random() * 3) }, () => value(schema.items ?? {}, depth + 1));
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const [name, property] of Object.entries(schema.properties ?? {})) {
@@ -147,7 +221,9 @@ function pathValue(name: string): string {
     invitation_id: world.invitations,
   };
   if (chance(0.6) && pools[name]?.length) return pick(pools[name]);
-  return encodeURIComponent(pick([randomUUID(), 'me', 'not-a-uuid', '0', 'a'.repeat(200), 'ÄÖ', '%zz', '..', randomUUID().toUpperCase()])).replace('%25zz', '%zz');
+  return encodeURIComponent(
+    pick([randomUUID(), 'me', 'not-a-uuid', '0', 'a'.repeat(200), 'ÄÖ', '%zz', '..', randomUUID().toUpperCase()]),
+  ).replace('%25zz', '%zz');
 }
 
 // ---- the check ----
@@ -166,7 +242,15 @@ function contractShape(status: number, body: string, type: string | undefined): 
   const domain = detail.length === 2 && detail.every((d) => typeof d === 'string');
   const validation =
     detail.length > 0 &&
-    detail.every((d) => typeof d === 'object' && d !== null && typeof d.type === 'string' && typeof d.msg === 'string' && Array.isArray(d.loc) && ['body', 'query', 'path', 'header'].includes(d.loc[0]));
+    detail.every(
+      (d) =>
+        typeof d === 'object' &&
+        d !== null &&
+        typeof d.type === 'string' &&
+        typeof d.msg === 'string' &&
+        Array.isArray(d.loc) &&
+        ['body', 'query', 'path', 'header'].includes(d.loc[0]),
+    );
   if (status === 422 ? !validation : !domain) return `detail not in the contract's shape for ${status}`;
   return undefined;
 }
@@ -188,43 +272,71 @@ for (let i = 0; i < TOTAL; i++) {
       const v = value(parameter.schema);
       query.set(parameter.name, typeof v === 'string' ? v : JSON.stringify(v));
     }
-    if (parameter.in === 'header' && chance(0.3)) headers[parameter.name] = pick(['"v1"', '*', 'W/"v1"', 'garbage', '"v1", "v2"']);
+    if (parameter.in === 'header' && chance(0.3))
+      headers[parameter.name] = pick(['"v1"', '*', 'W/"v1"', 'garbage', '"v1", "v2"']);
   }
   if (chance(0.05)) query.set(pick(['unknown', 'offset', 'limit']), pick(HOSTILE_TEXT.slice(0, 12)));
   if ([...query].length > 0) url += `?${query.toString()}`;
   const caller = random();
   // Logging out spends its token: it gets a session of its own, so the callers' tokens live on.
-  if (caller < 0.8 && operation.operationId === 'logout') headers.authorization = `Bearer ${await login(t.app, 'admin', ADMIN_PASSWORD).catch(() => 'rst_none')}`;
+  if (caller < 0.8 && operation.operationId === 'logout')
+    headers.authorization = `Bearer ${await login(t.app, 'admin', ADMIN_PASSWORD).catch(() => 'rst_none')}`;
   else if (caller < 0.8 && world.tokens.length > 0) headers.authorization = `Bearer ${pick(world.tokens)}`;
-  else if (caller < 0.9) headers.authorization = pick(['Bearer rst_forged', 'Bearer rsk_forged', 'Basic YTpi', 'Bearer', 'bearer  ' + 'x'.repeat(5000)]);
+  else if (caller < 0.9)
+    headers.authorization = pick([
+      'Bearer rst_forged',
+      'Bearer rsk_forged',
+      'Basic YTpi',
+      'Bearer',
+      'bearer  ' + 'x'.repeat(5000),
+    ]);
   let payload: string | undefined;
   const content = operation.requestBody ? Object.entries(operation.requestBody.content) : [];
   if (content.length > 0 || chance(0.05)) {
-    const [contentType, { schema }] = content.length > 0 ? pick(content) : ['application/json', { schema: {} as Schema }];
+    const [contentType, { schema }] =
+      content.length > 0 ? pick(content) : ['application/json', { schema: {} as Schema }];
     const body = value(schema);
     const shape = random();
     if (shape < 0.05) {
       headers['content-type'] = 'application/json';
-      payload = pick(['{', '{"a":', '[1,2', '"\\ud800"', '{"a":1}{"b":2}', '{"__proto__": {"x": 1}}', '[' .repeat(100) + ']'.repeat(100)]);
+      payload = pick([
+        '{',
+        '{"a":',
+        '[1,2',
+        '"\\ud800"',
+        '{"a":1}{"b":2}',
+        '{"__proto__": {"x": 1}}',
+        '['.repeat(100) + ']'.repeat(100),
+      ]);
     } else if (shape < 0.08) {
       headers['content-type'] = pick(['text/plain', 'application/xml', 'multipart/form-data; boundary=x']);
       payload = 'a=b';
     } else if (contentType === 'application/x-www-form-urlencoded') {
       headers['content-type'] = contentType;
-      payload = new URLSearchParams(Object.entries((body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)])).toString();
+      payload = new URLSearchParams(
+        Object.entries((body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+      ).toString();
     } else {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);
     }
   }
   // Mutating operations on the world's own ids may remove them; that is part of the exploration.
-  const response = await t.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
+  const response = await t.app.inject({
+    method: method as 'GET',
+    url,
+    headers,
+    ...(payload === undefined ? {} : { payload }),
+  });
   const id = `${method} ${path}`;
   const byStatus = counts.get(id) ?? new Map<number, number>();
   byStatus.set(response.statusCode, (byStatus.get(response.statusCode) ?? 0) + 1);
   counts.set(id, byStatus);
   const problem = contractShape(response.statusCode, response.body, String(response.headers['content-type'] ?? ''));
-  if (problem && violations.length < 50) violations.push(`${id}: ${problem}: ${method} ${url.slice(0, 200)} ${payload?.slice(0, 200) ?? ''} -> ${response.body.slice(0, 300)}`);
+  if (problem && violations.length < 50)
+    violations.push(
+      `${id}: ${problem}: ${method} ${url.slice(0, 200)} ${payload?.slice(0, 200) ?? ''} -> ${response.body.slice(0, 300)}`,
+    );
   else if (problem) violations.push('');
   // Keep the world alive: a deleted token or id is replaced now and then.
   if (i % 100 === 99) {
@@ -232,7 +344,8 @@ for (let i = 0; i < TOTAL; i++) {
       // Drop credentials the run revoked (logout, deletion, deactivation, password change).
       const live = [];
       for (const token of world.tokens) {
-        if ((await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(token) })).statusCode === 200) live.push(token);
+        if ((await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(token) })).statusCode === 200)
+          live.push(token);
       }
       world.tokens = live;
       if (process.env.FUZZ_DEBUG) process.stderr.write(`live tokens: ${live.length}\n`);
@@ -247,10 +360,14 @@ for (let i = 0; i < TOTAL; i++) {
 }
 
 const statuses = new Map<number, number>();
-for (const byStatus of counts.values()) for (const [status, n] of byStatus) statuses.set(status, (statuses.get(status) ?? 0) + n);
+for (const byStatus of counts.values())
+  for (const [status, n] of byStatus) statuses.set(status, (statuses.get(status) ?? 0) + n);
 process.stdout.write(
   `fuzz (${engine}, seed ${args.seed}): ${TOTAL.toLocaleString('en')} requests over ${counts.size} of ${operations.length} operations in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
-    `statuses: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')}\n` +
+    `statuses: ${[...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ')}\n` +
     `5xx: ${[...statuses].filter(([s]) => s >= 500).reduce((sum, [, n]) => sum + n, 0)}; answers outside the contract's shapes: ${violations.length}\n`,
 );
 for (const line of violations.filter(Boolean)) process.stdout.write(`  ${line}\n`);

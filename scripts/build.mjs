@@ -20,6 +20,8 @@ if (ifStale && existsSync(STAMP)) {
   const sources = Math.max(newest('src'), ...['tsconfig.json', 'package.json', 'package-lock.json'].map(newest));
   if (statSync(STAMP).mtimeMs >= sources) process.exit(0);
 }
-const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], {
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);

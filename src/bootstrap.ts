@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { asUniqueViolation } from './db/dialect.js';
+import { UniqueViolation } from './db/errors.js';
 import { hashPassword, verifyPassword } from './auth/passwords.js';
 import { generatePassword } from './auth/tokens.js';
 import type { Store } from './store.js';
@@ -53,7 +53,7 @@ export async function bootstrap(store: Store, config: Config, clock: Clock): Pro
       now,
     );
   } catch (error) {
-    if (asUniqueViolation(error)) return { secretKey }; // another instance bootstrapped first
+    if (error instanceof UniqueViolation) return { secretKey }; // another instance bootstrapped first
     throw error;
   }
   return config.adminPassword === undefined ? { secretKey, generatedAdminPassword: password } : { secretKey };

@@ -87,7 +87,10 @@ function trustProxy(env: Env): false | number | string[] {
   const raw = read(env, 'ROSTER_TRUST_PROXY');
   if (raw === undefined || raw === 'false' || raw === '0') return false;
   if (/^\d+$/.test(raw)) return Number(raw);
-  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (raw === 'true' || entries.length === 0 || entries.some((entry) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) {
     throw new ConfigError(
       `ROSTER_TRUST_PROXY must be false, a number of proxy hops, or proxy addresses / CIDR ranges separated by commas (got '${raw}')`,
@@ -161,7 +164,10 @@ function oidc(env: Env, publicUrl: string | undefined): OidcConfig | undefined {
 function corsOrigins(env: Env): string[] {
   const raw = read(env, 'ROSTER_CORS_ORIGINS');
   if (raw === undefined) return [];
-  const origins = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let url: URL | undefined;
     try {

@@ -20,7 +20,7 @@ export async function serve(config: Config): Promise<void> {
   // migrating, bootstrapping, discovering the provider) to "drain" once listening. Swapping
   // listeners instead could lose a signal that arrives in between.
   let onSignal = (_signal: NodeJS.Signals) => {
-    handle.close().finally(() => process.exit(0));
+    void handle.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', (signal) => onSignal(signal));
   process.on('SIGTERM', (signal) => onSignal(signal));
@@ -32,7 +32,9 @@ export async function serve(config: Config): Promise<void> {
     if (config.migrateOnStart) await migrateToLatest(handle.db);
     else await assertSchemaCurrent(handle.db);
   } catch (error) {
-    await abort(`cannot prepare the database (${describeDatabaseUrl(config.databaseUrl)}): ${(error as Error).message}`);
+    await abort(
+      `cannot prepare the database (${describeDatabaseUrl(config.databaseUrl)}): ${(error as Error).message}`,
+    );
   }
   const store = new Store(handle.db);
   const boot = await bootstrap(store, config, systemClock);
@@ -90,13 +92,19 @@ export async function serve(config: Config): Promise<void> {
     }
     closing = true;
     const timeoutMs = config.shutdownTimeoutSeconds * 1000;
-    app.log.info({ signal, timeout_seconds: config.shutdownTimeoutSeconds }, 'shutting down: draining requests in flight');
+    app.log.info(
+      { signal, timeout_seconds: config.shutdownTimeoutSeconds },
+      'shutting down: draining requests in flight',
+    );
     // Requests still open shortly before the deadline lose their connections, so that the
     // database closes cleanly in time; past the deadline the process leaves regardless.
-    setTimeout(() => {
-      app.log.warn('requests still open at the shutdown deadline; closing their connections');
-      app.server.closeAllConnections();
-    }, Math.max(timeoutMs - 1000, timeoutMs * 0.8)).unref();
+    setTimeout(
+      () => {
+        app.log.warn('requests still open at the shutdown deadline; closing their connections');
+        app.server.closeAllConnections();
+      },
+      Math.max(timeoutMs - 1000, timeoutMs * 0.8),
+    ).unref();
     setTimeout(() => {
       app.log.error('shutdown did not finish in time; exiting');
       process.exit(0);

@@ -75,7 +75,12 @@ for (const engine of engines()) {
       assert.equal(byEmail.body, unknown.body);
       assert.equal((await attempt(user.username)).statusCode, 200, 'the username still works');
       // Once a superuser sets it, the email is verified and a login name.
-      await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken), payload: { email: null } });
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { email: null },
+      });
       const verified = await t.app.inject({
         method: 'PATCH',
         url: `/api/v1/users/${user.id}`,
@@ -119,7 +124,10 @@ for (const engine of engines()) {
       assert.equal(response.statusCode, 422);
       assert.ok(!response.body.includes('xxxxxxxx'));
       assert.deepEqual(
-        response.json().detail.map((d: { loc: string[] }) => d.loc.join('.')).sort(),
+        response
+          .json()
+          .detail.map((d: { loc: string[] }) => d.loc.join('.'))
+          .sort(),
         ['body.bogus', 'body.password'],
       );
     });
@@ -144,7 +152,11 @@ for (const engine of engines()) {
           assert.equal(response.headers['www-authenticate'], 'Bearer');
         }
       }
-      assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json().name, null);
+      assert.equal(
+        (await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json()
+          .name,
+        null,
+      );
     });
 
     it('checks authentication before validating the request', async () => {
@@ -204,7 +216,11 @@ for (const engine of engines()) {
 
     it('revokes every token of an account when it is deleted', async () => {
       const { user, token } = await createUserWithToken(t);
-      const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
+      const response = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+      });
       assert.equal(response.statusCode, 204);
       assert.equal((await me(token)).statusCode, 401);
     });
@@ -288,7 +304,11 @@ for (const engine of engines()) {
       try {
         const responses = await Promise.all(
           Array.from({ length: 12 }, () =>
-            t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: 'wrong-password' } }),
+            t.app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              payload: { username: 'admin', password: 'wrong-password' },
+            }),
           ),
         );
         const statuses = responses.map((r) => r.statusCode).sort();
@@ -325,13 +345,25 @@ for (const engine of engines()) {
         const user = await createUser(t, { email: 'exists@example.com' });
         const limited = async (username: string) => {
           const attempt = () =>
-            t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: 'wrong-password' } });
+            t.app.inject({
+              method: 'POST',
+              url: '/api/v1/auth/login',
+              payload: { username, password: 'wrong-password' },
+            });
           for (let i = 0; i < 3; i++) assert.equal((await attempt()).statusCode, 401, username);
           const response = await attempt();
           assert.equal(response.statusCode, 429, username);
-          return { body: response.body, retryAfter: response.headers['retry-after'], authenticate: response.headers['www-authenticate'] };
+          return {
+            body: response.body,
+            retryAfter: response.headers['retry-after'],
+            authenticate: response.headers['www-authenticate'],
+          };
         };
-        const answers = [await limited(user.username), await limited('exists@example.com'), await limited('no-such-account')];
+        const answers = [
+          await limited(user.username),
+          await limited('exists@example.com'),
+          await limited('no-such-account'),
+        ];
         assert.deepEqual(answers[1], answers[0]);
         assert.deepEqual(answers[2], answers[0]);
         assert.equal(JSON.parse(answers[0]!.body).detail[0], 'TooManyRequests');
@@ -347,9 +379,14 @@ for (const engine of engines()) {
         const attempt = (remoteAddress: string, username: string, password: string) =>
           t.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, payload: { username, password } });
         for (const name of [user.username, 'owner@example.com']) {
-          for (let i = 0; i < 5; i++) assert.ok([401, 429].includes((await attempt('203.0.113.66', name, 'wrong-password')).statusCode));
+          for (let i = 0; i < 5; i++)
+            assert.ok([401, 429].includes((await attempt('203.0.113.66', name, 'wrong-password')).statusCode));
           assert.equal((await attempt('203.0.113.66', name, PASSWORD)).statusCode, 429, 'the attacker is limited');
-          assert.equal((await attempt('198.51.100.7', name, PASSWORD)).statusCode, 200, 'the owner logs in from its own address');
+          assert.equal(
+            (await attempt('198.51.100.7', name, PASSWORD)).statusCode,
+            200,
+            'the owner logs in from its own address',
+          );
         }
       } finally {
         await t.close();
@@ -393,7 +430,11 @@ for (const engine of engines()) {
         const refused = await clear(plainToken);
         assert.equal(refused.statusCode, 403);
         assert.equal(detail(refused)[0], 'IllegalOperationError');
-        assert.equal((await attempt('203.0.113.1', user.username, PASSWORD)).statusCode, 429, 'a refusal clears nothing');
+        assert.equal(
+          (await attempt('203.0.113.1', user.username, PASSWORD)).statusCode,
+          429,
+          'a refusal clears nothing',
+        );
         assert.equal((await clear(plainToken, uuidv7())).statusCode, 403, 'whether or not the account exists');
         const missing = await clear(t.adminToken, uuidv7());
         assert.equal(missing.statusCode, 404);
@@ -402,7 +443,8 @@ for (const engine of engines()) {
         assert.equal(cleared.statusCode, 204);
         assert.equal(cleared.body, '');
         for (const address of ['203.0.113.1', '203.0.113.2']) {
-          for (const name of names) assert.equal((await attempt(address, name, PASSWORD)).statusCode, 200, `${name} from ${address}`);
+          for (const name of names)
+            assert.equal((await attempt(address, name, PASSWORD)).statusCode, 200, `${name} from ${address}`);
         }
       } finally {
         await t.close();
@@ -430,7 +472,10 @@ for (const engine of engines()) {
     });
 
     it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
-      for (const [trust, limited] of [[undefined, true], ['127.0.0.1', false]] as const) {
+      for (const [trust, limited] of [
+        [undefined, true],
+        ['127.0.0.1', false],
+      ] as const) {
         const t = await createTestApp(engine, {
           ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS: '2',
           ...(trust ? { ROSTER_TRUST_PROXY: trust } : {}),

@@ -9,7 +9,17 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { runCli } from '../src/cli/program.js';
 import type { CliIo } from '../src/cli/io.js';
-import { ADMIN_PASSWORD, PASSWORD, bearer, createTestApp, createUser, createUserWithToken, engines, login, type TestApp } from './helpers.js';
+import {
+  ADMIN_PASSWORD,
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  engines,
+  login,
+  type TestApp,
+} from './helpers.js';
 
 interface Run {
   code: number | undefined;
@@ -22,8 +32,12 @@ async function roster(t: TestApp, argv: string[], stdin = '', env: Record<string
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
     stderrIsTerminal: false,
     readPassword: async () => stdin.split(/\r?\n/)[0] ?? '',
     env: { ROSTER_DATABASE_URL: t.databaseUrl, ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env },
@@ -42,7 +56,11 @@ async function meStatus(t: TestApp, token: string): Promise<number> {
 }
 
 async function findUser(t: TestApp, username: string): Promise<Record<string, any> | undefined> {
-  const response = await t.app.inject({ method: 'GET', url: `/api/v1/users?username=${username}`, headers: bearer(t.adminToken) });
+  const response = await t.app.inject({
+    method: 'GET',
+    url: `/api/v1/users?username=${username}`,
+    headers: bearer(t.adminToken),
+  });
   return response.json()[0];
 }
 
@@ -63,7 +81,11 @@ for (const engine of engines()) {
 
     describe('users create', () => {
       it('creates a local account with the password piped on standard input', async () => {
-        const run = await roster(t, ['users', 'create', 'cli-alice', '--email', 'cli-alice@example.com', '--name', 'Alice'], 'a-long-password\n');
+        const run = await roster(
+          t,
+          ['users', 'create', 'cli-alice', '--email', 'cli-alice@example.com', '--name', 'Alice'],
+          'a-long-password\n',
+        );
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /^created cli-alice \([0-9a-f-]{36}\)\n$/);
         assert.ok(!run.stdout.includes('a-long-password'), 'a piped password is not echoed');
@@ -89,10 +111,19 @@ for (const engine of engines()) {
         const before = await findUser(t, 'cli-taken');
         assertOneLineFailure(await roster(t, ['users', 'create', 'CLI-TAKEN'], 'another-password\n'), /already/);
         assert.deepEqual(await findUser(t, 'cli-taken'), before);
-        assertOneLineFailure(await roster(t, ['users', 'create', 'bad name!'], 'another-password\n'), /username: String should match pattern/);
-        assertOneLineFailure(await roster(t, ['users', 'create', 'cli-short'], 'short\n'), /password: String should have at least 8 characters/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'create', 'bad name!'], 'another-password\n'),
+          /username: String should match pattern/,
+        );
+        assertOneLineFailure(
+          await roster(t, ['users', 'create', 'cli-short'], 'short\n'),
+          /password: String should have at least 8 characters/,
+        );
         assertOneLineFailure(await roster(t, ['users', 'create', 'cli-none'], ''), /no password given/);
-        assertOneLineFailure(await roster(t, ['users', 'create', 'cli-mail', '--email', 'not-an-email'], 'another-password\n'), /email/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'create', 'cli-mail', '--email', 'not-an-email'], 'another-password\n'),
+          /email/,
+        );
         for (const name of ['cli-short', 'cli-none', 'cli-mail']) assert.equal(await findUser(t, name), undefined);
       });
     });
@@ -110,7 +141,10 @@ for (const engine of engines()) {
         const json = await roster(t, ['users', 'list', '--search', 'LISTED', '--json']);
         assert.equal(json.code, 0, json.stderr);
         const users = JSON.parse(json.stdout) as Record<string, unknown>[];
-        assert.deepEqual(users.map((u) => u.username), ['listed-one', 'listed-two']);
+        assert.deepEqual(
+          users.map((u) => u.username),
+          ['listed-one', 'listed-two'],
+        );
         assert.ok(!('password_hash' in users[0]!));
         assert.ok(!json.stdout.includes('argon2'), 'no hash in the output');
 
@@ -132,15 +166,28 @@ for (const engine of engines()) {
       it('refuses an OAuth2 account and a service account, changing nothing', async () => {
         const oauth = await t.store.repos.users.insert(
           uuidv7(),
-          { username: 'sso-person@example.com', email: 'sso-person@example.com', oauth_provider: 'idp', oauth_id: 'sub-1' },
+          {
+            username: 'sso-person@example.com',
+            email: 'sso-person@example.com',
+            oauth_provider: 'idp',
+            oauth_id: 'sub-1',
+          },
           new Date().toISOString(),
         );
-        assertOneLineFailure(await roster(t, ['users', 'set-password', oauth.username], 'brand-new-password\n'), /refused: .*OAuth2/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'set-password', oauth.username], 'brand-new-password\n'),
+          /refused: .*OAuth2/,
+        );
         assert.equal((await t.store.repos.users.findById(oauth.id))?.password_hash, null);
 
         const { token: ownerToken } = await createUserWithToken(t);
         const org = (
-          await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bearer(ownerToken), payload: { name: `cli-org-${uuidv7()}` } })
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/organizations',
+            headers: bearer(ownerToken),
+            payload: { name: `cli-org-${uuidv7()}` },
+          })
         ).json();
         const sa = (
           await t.app.inject({
@@ -151,21 +198,28 @@ for (const engine of engines()) {
           })
         ).json();
         const versionBefore = (await t.store.repos.users.findById(sa.id))?.version;
-        assertOneLineFailure(await roster(t, ['users', 'set-password', 'cli-robot'], 'brand-new-password\n'), /refused: .*API keys/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'set-password', 'cli-robot'], 'brand-new-password\n'),
+          /refused: .*API keys/,
+        );
         const after = await t.store.repos.users.findById(sa.id);
         assert.equal(after?.password_hash, null);
         assert.equal(after?.version, versionBefore);
       });
 
       it('refuses an unknown account', async () => {
-        assertOneLineFailure(await roster(t, ['users', 'set-password', 'nobody-here'], 'brand-new-password\n'), /no account is named nobody-here/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'set-password', 'nobody-here'], 'brand-new-password\n'),
+          /no account is named nobody-here/,
+        );
       });
     });
 
     describe('users unlock', () => {
       it('clears the failed-login counter of an account, so that its owner logs in at once', async () => {
         const user = await createUser(t);
-        for (let i = 0; i < t.config.loginThrottle.maxFailuresPerUsername; i++) await loginStatus(t, user.username, 'wrong-password');
+        for (let i = 0; i < t.config.loginThrottle.maxFailuresPerUsername; i++)
+          await loginStatus(t, user.username, 'wrong-password');
         assert.equal(await loginStatus(t, user.username, PASSWORD), 429);
         const run = await roster(t, ['users', 'unlock', user.username]);
         assert.equal(run.code, 0, run.stderr);
@@ -187,17 +241,25 @@ for (const engine of engines()) {
       });
 
       it('refuses to deactivate the internal account', async () => {
-        assertOneLineFailure(await roster(t, ['users', 'deactivate', 'admin']), /refused: the internal account cannot be deactivated/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'deactivate', 'admin']),
+          /refused: the internal account cannot be deactivated/,
+        );
         assert.equal((await findUser(t, 'admin'))?.is_active, true);
       });
     });
 
     describe('admin reset-password', () => {
       it("--generate: a new internal password that works at once, while the old one and the admin's tokens stop", async () => {
-        const admin = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+        const admin = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { username: 'admin', password: ADMIN_PASSWORD },
+        });
         const oldToken = admin.json().access_token as string;
         // A locked-out admin is the usual reason for a reset.
-        for (let i = 0; i < t.config.loginThrottle.maxFailuresPerUsername; i++) await loginStatus(t, 'admin', 'wrong-password');
+        for (let i = 0; i < t.config.loginThrottle.maxFailuresPerUsername; i++)
+          await loginStatus(t, 'admin', 'wrong-password');
         const run = await roster(t, ['admin', 'reset-password', '--generate']);
         assert.equal(run.code, 0, run.stderr);
         const password = /password \(shown once\): (\S+)/.exec(run.stdout)?.[1];
@@ -223,21 +285,46 @@ for (const engine of engines()) {
     });
 
     describe('usage', () => {
-      const commands = [[], ['serve'], ['migrate'], ['seed'], ['users'], ['users', 'list'], ['users', 'create'], ['users', 'set-password'], ['users', 'unlock'], ['users', 'deactivate'], ['users', 'activate'], ['admin'], ['admin', 'reset-password']];
+      const commands = [
+        [],
+        ['serve'],
+        ['migrate'],
+        ['seed'],
+        ['users'],
+        ['users', 'list'],
+        ['users', 'create'],
+        ['users', 'set-password'],
+        ['users', 'unlock'],
+        ['users', 'deactivate'],
+        ['users', 'activate'],
+        ['admin'],
+        ['admin', 'reset-password'],
+      ];
 
       it('--help on every command prints its usage and exits 0, changing nothing', async () => {
-        const before = (await t.app.inject({ method: 'GET', url: '/api/v1/users?include_total=true', headers: bearer(t.adminToken) })).headers['x-total-count'];
+        const before = (
+          await t.app.inject({ method: 'GET', url: '/api/v1/users?include_total=true', headers: bearer(t.adminToken) })
+        ).headers['x-total-count'];
         for (const command of commands) {
           const run = await roster(t, [...command, '--help']);
           assert.equal(run.code, 0, `${command.join(' ')}: ${run.stderr}`);
           assert.match(run.stdout, new RegExp(`^Usage: roster ${command.join(' ')}`));
         }
-        const after = (await t.app.inject({ method: 'GET', url: '/api/v1/users?include_total=true', headers: bearer(t.adminToken) })).headers['x-total-count'];
+        const after = (
+          await t.app.inject({ method: 'GET', url: '/api/v1/users?include_total=true', headers: bearer(t.adminToken) })
+        ).headers['x-total-count'];
         assert.equal(after, before);
       });
 
       it('an unknown command, an unknown option or a missing argument prints usage on stderr and exits 2', async () => {
-        for (const argv of [['bogus'], ['users', 'list', '--bogus'], ['users', 'create'], ['seed'], ['seed', '--users', 'many'], ['users']]) {
+        for (const argv of [
+          ['bogus'],
+          ['users', 'list', '--bogus'],
+          ['users', 'create'],
+          ['seed'],
+          ['seed', '--users', 'many'],
+          ['users'],
+        ]) {
           const run = await roster(t, argv);
           assert.equal(run.code, 2, argv.join(' '));
           assert.match(run.stderr, /Usage: roster/, argv.join(' '));
@@ -254,14 +341,19 @@ for (const engine of engines()) {
       });
 
       it('account commands refuse a database with migrations pending, and change nothing', async () => {
-        const last = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name desc limit 1`.execute(t.handle.db);
+        const last = await sql<{
+          name: string;
+          timestamp: string;
+        }>`select name, timestamp from kysely_migration order by name desc limit 1`.execute(t.handle.db);
         const { name, timestamp } = last.rows[0]!;
         await sql`delete from kysely_migration where name = ${name}`.execute(t.handle.db);
         try {
           const run = await roster(t, ['users', 'create', 'cli-pending'], 'a-long-password\n');
           assertOneLineFailure(run, /has migrations pending .*roster migrate/);
           assert.equal(await findUser(t, 'cli-pending'), undefined);
-          const applied = await sql<{ n: number }>`select count(*) as n from kysely_migration where name = ${name}`.execute(t.handle.db);
+          const applied = await sql<{
+            n: number;
+          }>`select count(*) as n from kysely_migration where name = ${name}`.execute(t.handle.db);
           assert.equal(Number(applied.rows[0]!.n), 0, 'the command did not migrate');
         } finally {
           await sql`insert into kysely_migration (name, timestamp) values (${name}, ${timestamp})`.execute(t.handle.db);
@@ -269,7 +361,10 @@ for (const engine of engines()) {
       });
 
       it('a bad setting is one line and exit 1', async () => {
-        assertOneLineFailure(await roster(t, ['users', 'list'], '', { ROSTER_DATABASE_URL: 'mysql://nope' }), /ROSTER_DATABASE_URL must be/);
+        assertOneLineFailure(
+          await roster(t, ['users', 'list'], '', { ROSTER_DATABASE_URL: 'mysql://nope' }),
+          /ROSTER_DATABASE_URL must be/,
+        );
       });
     });
   });
@@ -280,13 +375,18 @@ describe('roster command line without a database', () => {
     let stderr = '';
     const code = await runCli(['users', 'list'], {
       stdout: () => undefined,
-      stderr: (text) => void (stderr += text),
+      stderr: (text) => {
+        stderr += text;
+      },
       stderrIsTerminal: false,
       readPassword: async () => '',
       env: { ROSTER_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' },
     });
     assert.equal(code, 1);
     assert.equal(stderr.trim().split('\n').length, 1, stderr);
-    assert.match(stderr, /^roster users list: cannot use the database \(postgres:\/\/postgres@127\.0\.0\.1:1\/test\): .*ECONNREFUSED/);
+    assert.match(
+      stderr,
+      /^roster users list: cannot use the database \(postgres:\/\/postgres@127\.0\.0\.1:1\/test\): .*ECONNREFUSED/,
+    );
   });
 });

@@ -4,7 +4,16 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, bearer, createTestApp, createUser, createUserWithToken, engines, login, type TestApp } from './helpers.js';
+import {
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  engines,
+  login,
+  type TestApp,
+} from './helpers.js';
 
 for (const engine of engines()) {
   describe(`concurrent requests in one process [${engine}]`, () => {
@@ -21,9 +30,17 @@ for (const engine of engines()) {
         const target = targets[Math.floor(i / 5) % targets.length]!;
         switch (i % 5) {
           case 0:
-            return { method: 'POST' as const, url: '/api/v1/users', payload: { username: `burst-${i}`, password: PASSWORD } };
+            return {
+              method: 'POST' as const,
+              url: '/api/v1/users',
+              payload: { username: `burst-${i}`, password: PASSWORD },
+            };
           case 1:
-            return { method: 'PATCH' as const, url: `/api/v1/users/${target.id}`, payload: { metadata: { writer: i } } };
+            return {
+              method: 'PATCH' as const,
+              url: `/api/v1/users/${target.id}`,
+              payload: { metadata: { writer: i } },
+            };
           case 2:
             return { method: 'GET' as const, url: `/api/v1/users?limit=50&offset=${i % 30}` };
           case 3:
@@ -37,13 +54,24 @@ for (const engine of engines()) {
       );
       const failures = responses.filter((r) => r.statusCode >= 500).map((r) => r.body);
       assert.deepEqual(failures, []);
-      assert.deepEqual(responses.filter((r) => r.statusCode !== 200 && r.statusCode !== 201).map((r) => r.body), []);
+      assert.deepEqual(
+        responses.filter((r) => r.statusCode !== 200 && r.statusCode !== 201).map((r) => r.body),
+        [],
+      );
 
-      const created = await t.app.inject({ method: 'GET', url: '/api/v1/users?limit=1000', headers: bearer(t.adminToken) });
+      const created = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?limit=1000',
+        headers: bearer(t.adminToken),
+      });
       assert.equal(created.json().filter((u: { username: string }) => u.username.startsWith('burst-')).length, 80);
       // Each target got 8 metadata writes: its version counts every one of them.
       for (const target of targets) {
-        const response = await t.app.inject({ method: 'GET', url: `/api/v1/users/${target.id}`, headers: bearer(t.adminToken) });
+        const response = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users/${target.id}`,
+          headers: bearer(t.adminToken),
+        });
         assert.equal(response.headers.etag, '"v9"');
       }
     });
@@ -53,7 +81,11 @@ for (const engine of engines()) {
       const del = (org: string, x: Admin) =>
         t.app.inject({ method: 'DELETE', url: `/api/v1/users/${x.user.id}`, headers: bearer(x.token) });
       const leave = (org: string, x: Admin) =>
-        t.app.inject({ method: 'DELETE', url: `/api/v1/organizations/${org}/members/${x.user.id}`, headers: bearer(x.token) });
+        t.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/organizations/${org}/members/${x.user.id}`,
+          headers: bearer(x.token),
+        });
       const demote = (org: string, x: Admin, other: Admin) =>
         t.app.inject({
           method: 'PUT',
@@ -87,7 +119,10 @@ for (const engine of engines()) {
           assert.equal(added.statusCode, 200, added.body);
           const results = await Promise.all(race(org, a, b));
           const statuses = results.map((r) => r.statusCode);
-          assert.ok(statuses.every((s) => s < 500), `${name}: ${statuses}`);
+          assert.ok(
+            statuses.every((s) => s < 500),
+            `${name}: ${statuses}`,
+          );
           const members = await t.app.inject({
             method: 'GET',
             url: `/api/v1/organizations/${org}/members`,
@@ -122,15 +157,27 @@ for (const engine of engines()) {
         const [accept, decline, revoke] = await Promise.all([
           t.app.inject({ method: 'POST', url: `/api/v1/invitations/${id}/accept`, headers: bearer(invitee.token) }),
           t.app.inject({ method: 'POST', url: `/api/v1/invitations/${id}/decline`, headers: bearer(invitee.token) }),
-          t.app.inject({ method: 'DELETE', url: `/api/v1/organizations/${org}/invitations/${id}`, headers: bearer(admin.token) }),
+          t.app.inject({
+            method: 'DELETE',
+            url: `/api/v1/organizations/${org}/invitations/${id}`,
+            headers: bearer(admin.token),
+          }),
         ]);
         const statuses = [accept.statusCode, decline.statusCode, revoke.statusCode];
         assert.equal(statuses.filter((s) => s < 300).length, 1, `round ${round}: ${statuses}`);
         assert.equal(statuses.filter((s) => s === 400).length, 2, `round ${round}: ${statuses}`);
-        const members = await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/members`, headers: bearer(t.adminToken) });
+        const members = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/organizations/${org}/members`,
+          headers: bearer(t.adminToken),
+        });
         const joined = members.json().some((m: { user: { id: string } }) => m.user.id === invitee.user.id);
         assert.equal(joined, accept.statusCode === 200, `round ${round}: ${statuses}, member: ${joined}`);
-        const listed = await t.app.inject({ method: 'GET', url: `/api/v1/organizations/${org}/invitations`, headers: bearer(admin.token) });
+        const listed = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/organizations/${org}/invitations`,
+          headers: bearer(admin.token),
+        });
         const status = listed.json().find((i: { id: string }) => i.id === id).status;
         const winner = accept.statusCode === 200 ? 'accepted' : decline.statusCode === 204 ? 'declined' : 'revoked';
         assert.equal(status, winner, `round ${round}: ${statuses}`);

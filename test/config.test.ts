@@ -66,7 +66,10 @@ describe('configuration', () => {
       [{ ROSTER_DATABASE_URL: 'mysql://x' }, /^ROSTER_DATABASE_URL must be sqlite:<path> or postgres:/],
       [{ ROSTER_ADMIN_USERNAME: 'bad name' }, /^ROSTER_ADMIN_USERNAME must match/],
       [{ ROSTER_ADMIN_PASSWORD: 'short' }, /^ROSTER_ADMIN_PASSWORD must be 8 to 1024/],
-      [{ ROSTER_ADMIN_PASSWORD: 'password123' }, /^ROSTER_ADMIN_PASSWORD is too easy to guess: it is among the 10,000 most common passwords/],
+      [
+        { ROSTER_ADMIN_PASSWORD: 'password123' },
+        /^ROSTER_ADMIN_PASSWORD is too easy to guess: it is among the 10,000 most common passwords/,
+      ],
       [{ ROSTER_ADMIN_PASSWORD: '          ' }, /^ROSTER_ADMIN_PASSWORD is too easy to guess: it is only whitespace/],
       [{ ROSTER_SECRET_KEY: 'short' }, /^ROSTER_SECRET_KEY must be at least 32/],
       [{ ROSTER_LOG_LEVEL: 'loud' }, /^ROSTER_LOG_LEVEL must be one of/],
@@ -81,25 +84,34 @@ describe('configuration', () => {
       [{ ROSTER_CORS_ORIGINS: '*' }, /^ROSTER_CORS_ORIGINS must list origins/],
     ];
     for (const [env, message] of cases) {
-      assert.throws(() => loadConfig(env), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.match(error.message, message);
-        assert.ok(!error.message.includes('\n'));
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, message);
+          assert.ok(!error.message.includes('\n'));
+          return true;
+        },
+      );
     }
   });
 
   it('reads ROSTER_TRUST_PROXY as a hop count or a list of proxies', () => {
     assert.equal(loadConfig({}).trustProxy, false);
     assert.equal(loadConfig({ ROSTER_TRUST_PROXY: '2' }).trustProxy, 2);
-    assert.deepEqual(loadConfig({ ROSTER_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy, ['10.0.0.1', '192.168.0.0/16']);
+    assert.deepEqual(loadConfig({ ROSTER_TRUST_PROXY: '10.0.0.1, 192.168.0.0/16' }).trustProxy, [
+      '10.0.0.1',
+      '192.168.0.0/16',
+    ]);
   });
 
   it('never repeats a database password in its message', () => {
-    assert.throws(() => loadConfig({ ROSTER_DATABASE_URL: 'mysql://roster:hunter2@db/x' }), (error: Error) => {
-      assert.ok(!error.message.includes('hunter2'));
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ ROSTER_DATABASE_URL: 'mysql://roster:hunter2@db/x' }),
+      (error: Error) => {
+        assert.ok(!error.message.includes('hunter2'));
+        return true;
+      },
+    );
   });
 });

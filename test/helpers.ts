@@ -101,7 +101,10 @@ export async function createTestApp(
     ROSTER_LOG_LEVEL: 'silent',
     ...env,
   });
-  const handle = await openDatabase(config.databaseUrl, { poolSize: 5, ...(database.schema ? { schema: database.schema } : {}) });
+  const handle = await openDatabase(config.databaseUrl, {
+    poolSize: 5,
+    ...(database.schema ? { schema: database.schema } : {}),
+  });
   await migrateToLatest(handle.db);
   const store = new Store(handle.db);
   const clock = new TestClock();
@@ -139,7 +142,8 @@ export function bearer(token: string): { authorization: string } {
 
 export async function login(app: FastifyInstance, username: string, password: string): Promise<string> {
   const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
-  if (response.statusCode !== 200) throw new Error(`login of ${username} failed: ${response.statusCode} ${response.body}`);
+  if (response.statusCode !== 200)
+    throw new Error(`login of ${username} failed: ${response.statusCode} ${response.body}`);
   return response.json().access_token as string;
 }
 

@@ -20,7 +20,11 @@ for (const engine of engines()) {
         payload: body,
       });
     const unchanged = async () => {
-      const response = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual(response.json(), user);
     };
 
@@ -90,14 +94,30 @@ for (const engine of engines()) {
     });
 
     it('takes ids only in the canonical UUID form, in either case', async () => {
-      const urn = await t.app.inject({ method: 'GET', url: `/api/v1/users/urn:uuid:${user.id}`, headers: bearer(t.adminToken) });
+      const urn = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/users/urn:uuid:${user.id}`,
+        headers: bearer(t.adminToken),
+      });
       assert.equal(urn.statusCode, 422);
-      const listed = await t.app.inject({ method: 'GET', url: `/api/v1/users?user_id=urn:uuid:${user.id}`, headers: bearer(t.adminToken) });
+      const listed = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/users?user_id=urn:uuid:${user.id}`,
+        headers: bearer(t.adminToken),
+      });
       assert.equal(listed.statusCode, 422);
-      const upper = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id.toUpperCase()}`, headers: bearer(t.adminToken) });
+      const upper = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/users/${user.id.toUpperCase()}`,
+        headers: bearer(t.adminToken),
+      });
       assert.equal(upper.statusCode, 200);
       assert.equal(upper.json().id, user.id);
-      const upperFilter = await t.app.inject({ method: 'GET', url: `/api/v1/users?user_id=${user.id.toUpperCase()}`, headers: bearer(t.adminToken) });
+      const upperFilter = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/users?user_id=${user.id.toUpperCase()}`,
+        headers: bearer(t.adminToken),
+      });
       assert.equal(upperFilter.json().length, 1);
     });
 
@@ -128,11 +148,22 @@ for (const engine of engines()) {
 
     it('never answers 500 to strange but well-formed input', async () => {
       const queries = [
-        '?email=%00', `?user_id=urn:uuid:${user.id}`, '?username=%F0%9F%98%80', `?oauth_id=${'x'.repeat(5000)}`, '?offset=99999999999999999999',
-        '?limit=1e3', '?is_active=', '?user_id=', '?limit=1&limit=2',
+        '?email=%00',
+        `?user_id=urn:uuid:${user.id}`,
+        '?username=%F0%9F%98%80',
+        `?oauth_id=${'x'.repeat(5000)}`,
+        '?offset=99999999999999999999',
+        '?limit=1e3',
+        '?is_active=',
+        '?user_id=',
+        '?limit=1&limit=2',
       ];
       for (const query of queries) {
-        const response = await t.app.inject({ method: 'GET', url: `/api/v1/users${query}`, headers: bearer(t.adminToken) });
+        const response = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users${query}`,
+          headers: bearer(t.adminToken),
+        });
         assert.ok(response.statusCode < 500, `${query} → ${response.statusCode} ${response.body}`);
       }
       for (const body of [{ name: '\u0000' }, { metadata: { '': { '': [null] } } }, { name: '😀'.repeat(255) }]) {
@@ -154,7 +185,8 @@ for (const engine of engines()) {
 
     it('serves the interactive reference at /docs', async () => {
       const response = await t.app.inject({ method: 'GET', url: '/docs' });
-      const page = response.statusCode === 302 ? await t.app.inject({ method: 'GET', url: response.headers.location! }) : response;
+      const page =
+        response.statusCode === 302 ? await t.app.inject({ method: 'GET', url: response.headers.location! }) : response;
       assert.equal(page.statusCode, 200);
       assert.match(page.headers['content-type'] as string, /text\/html/);
     });
@@ -168,9 +200,25 @@ for (const engine of engines()) {
         Object.entries(methods).map(([method, op]) => ({ path, method, op })),
       );
       const ids = operations.map((o) => o.op.operationId);
-      for (const id of ['listUsers', 'createUser', 'getUser', 'updateUser', 'deleteUser', 'getCurrentUser',
-        'updateCurrentUser', 'login', 'logout', 'health', 'clearLoginFailures', 'createInvitation', 'listInvitations',
-        'revokeInvitation', 'listMyInvitations', 'acceptInvitation', 'declineInvitation']) {
+      for (const id of [
+        'listUsers',
+        'createUser',
+        'getUser',
+        'updateUser',
+        'deleteUser',
+        'getCurrentUser',
+        'updateCurrentUser',
+        'login',
+        'logout',
+        'health',
+        'clearLoginFailures',
+        'createInvitation',
+        'listInvitations',
+        'revokeInvitation',
+        'listMyInvitations',
+        'acceptInvitation',
+        'declineInvitation',
+      ]) {
         assert.ok(ids.includes(id), `operation ${id}`);
       }
       assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
@@ -196,7 +244,9 @@ for (const engine of engines()) {
       const accept = doc.paths['/api/v1/invitations/{invitation_id}/accept'].post;
       assert.ok(accept.responses['200'] && accept.responses['400'] && accept.responses['404']);
       const invite = doc.paths['/api/v1/organizations/{organization_id}/invitations'].post;
-      assert.ok(invite.responses['201'] && invite.responses['400'] && invite.responses['404'] && invite.responses['409']);
+      assert.ok(
+        invite.responses['201'] && invite.responses['400'] && invite.responses['404'] && invite.responses['409'],
+      );
     });
   });
 

@@ -54,7 +54,9 @@ for (const engine of engines()) {
       try {
         const socket = await openSocket(server.url);
         socket.on('error', () => undefined);
-        socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
+        socket.write(
+          'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
+        );
         // A request in flight at the same time is answered.
         const inFlight = fetch(`${server.url}/api/v1/auth/login`, {
           method: 'POST',
@@ -94,14 +96,18 @@ for (const engine of engines()) {
       try {
         const socket = await openSocket(server.url);
         socket.on('error', () => undefined);
-        socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user');
+        socket.write(
+          'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user',
+        );
         let answer = '';
         socket.on('data', (chunk) => (answer += chunk));
         await once(socket, 'close');
         assert.match(answer, /^HTTP\/1\.1 408 /);
         assert.match(answer, /\r\nx-content-type-options: nosniff\r\n/i);
         assert.match(answer, /\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
-        assert.deepEqual(JSON.parse(answer.split('\r\n\r\n')[1]!), { detail: ['RequestTimeout', 'the request did not arrive in time'] });
+        assert.deepEqual(JSON.parse(answer.split('\r\n\r\n')[1]!), {
+          detail: ['RequestTimeout', 'the request did not arrive in time'],
+        });
       } finally {
         await server.stop();
       }
@@ -127,7 +133,9 @@ for (const engine of engines()) {
       try {
         const token = await adminToken(server.url);
         const socket = await openSocket(server.url);
-        socket.write(`GET http://evil.example.com/api/v1/users?limit=1 HTTP/1.1\r\nHost: evil.example.com\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `GET http://evil.example.com/api/v1/users?limit=1 HTTP/1.1\r\nHost: evil.example.com\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+        );
         let answer = '';
         socket.on('data', (chunk) => (answer += chunk));
         await once(socket, 'close');
@@ -139,10 +147,13 @@ for (const engine of engines()) {
       }
     });
 
-    it('a ROSTER_ADMIN_PASSWORD that is not the internal account\'s is reported as ignored', async () => {
+    it("a ROSTER_ADMIN_PASSWORD that is not the internal account's is reported as ignored", async () => {
       const server = await start({ ROSTER_ADMIN_PASSWORD: 'some-other-password' });
       try {
-        assert.match(server.output(), /ROSTER_ADMIN_PASSWORD is not the password of the existing internal account and is ignored.*roster admin reset-password/);
+        assert.match(
+          server.output(),
+          /ROSTER_ADMIN_PASSWORD is not the password of the existing internal account and is ignored.*roster admin reset-password/,
+        );
         assert.ok(!server.output().includes('some-other-password'));
         await adminToken(server.url);
       } finally {

@@ -39,7 +39,14 @@ for (const engine of engines()) {
       await database?.drop();
     });
 
-    async function call(server: Started, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+    async function call(
+      server: Started,
+      method: string,
+      path: string,
+      token?: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) {
       const response = await fetch(`${server.url}${path}`, {
         method,
         headers: {
@@ -83,7 +90,14 @@ for (const engine of engines()) {
       const etag = (await call(a, 'GET', `/api/v1/users/${user.id}`, adminToken)).headers.get('etag')!;
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
-          call(i % 2 ? a : b, 'PATCH', `/api/v1/users/${user.id}`, adminToken, { name: `writer ${i}` }, { 'if-match': etag }),
+          call(
+            i % 2 ? a : b,
+            'PATCH',
+            `/api/v1/users/${user.id}`,
+            adminToken,
+            { name: `writer ${i}` },
+            { 'if-match': etag },
+          ),
         ),
       );
       const statuses = results.map((r) => r.status);
@@ -97,9 +111,14 @@ for (const engine of engines()) {
       const user = await newUser(a, 'counter');
       const fields = ['name', 'company', 'job_title'] as const;
       const results = await Promise.all(
-        fields.map((field, i) => call(i % 2 ? a : b, 'PATCH', `/api/v1/users/${user.id}`, adminToken, { [field]: field })),
+        fields.map((field, i) =>
+          call(i % 2 ? a : b, 'PATCH', `/api/v1/users/${user.id}`, adminToken, { [field]: field }),
+        ),
       );
-      assert.deepEqual(results.map((r) => r.status), [200, 200, 200]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        [200, 200, 200],
+      );
       const final = (await call(a, 'GET', `/api/v1/users/${user.id}`, adminToken)).body;
       assert.deepEqual([final.name, final.company, final.job_title], ['name', 'company', 'job_title']);
     });
@@ -122,7 +141,10 @@ for (const engine of engines()) {
     it('fails a token at one instance right after its password is changed through the other', async () => {
       const user = await newUser(a, 'rekeyed');
       const token = await login(a, 'rekeyed', PASSWORD);
-      assert.equal((await call(b, 'PATCH', `/api/v1/users/${user.id}`, adminToken, { password: 'another-password' })).status, 200);
+      assert.equal(
+        (await call(b, 'PATCH', `/api/v1/users/${user.id}`, adminToken, { password: 'another-password' })).status,
+        200,
+      );
       assert.equal((await call(a, 'GET', '/api/v1/users/me', token)).status, 401);
     });
 
@@ -140,7 +162,10 @@ for (const engine of engines()) {
       await newUser(a, 'guarded');
       const statuses = [];
       for (let i = 0; i < 12; i++) {
-        const response = await call(i % 2 ? a : b, 'POST', '/api/v1/auth/login', undefined, { username: 'guarded', password: 'wrong-password' });
+        const response = await call(i % 2 ? a : b, 'POST', '/api/v1/auth/login', undefined, {
+          username: 'guarded',
+          password: 'wrong-password',
+        });
         statuses.push(response.status);
       }
       assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
@@ -149,9 +174,17 @@ for (const engine of engines()) {
     it('limits an attacker at its address on both instances while the owner logs in from its own', async () => {
       await newUser(a, 'targeted');
       const attempt = (server: Started, forwardedFor: string, password: string) =>
-        call(server, 'POST', '/api/v1/auth/login', undefined, { username: 'targeted', password }, { 'x-forwarded-for': forwardedFor });
+        call(
+          server,
+          'POST',
+          '/api/v1/auth/login',
+          undefined,
+          { username: 'targeted', password },
+          { 'x-forwarded-for': forwardedFor },
+        );
       const statuses = [];
-      for (let i = 0; i < 12; i++) statuses.push((await attempt(i % 2 ? a : b, '203.0.113.66', 'wrong-password')).status);
+      for (let i = 0; i < 12; i++)
+        statuses.push((await attempt(i % 2 ? a : b, '203.0.113.66', 'wrong-password')).status);
       assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
       for (const server of [a, b]) {
         assert.equal((await attempt(server, '203.0.113.66', PASSWORD)).status, 429, 'the attacker stays limited');

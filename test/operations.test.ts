@@ -44,7 +44,11 @@ for (const engine of engines()) {
       });
 
       it('keeps a well-formed incoming id and replaces a malformed one', async () => {
-        const kept = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'trace-1.2_3-abc' } });
+        const kept = await t.app.inject({
+          method: 'GET',
+          url: '/health',
+          headers: { 'x-request-id': 'trace-1.2_3-abc' },
+        });
         assert.equal(kept.headers['x-request-id'], 'trace-1.2_3-abc');
         for (const bad of ['a'.repeat(129), 'has space', 'semi;colon', '<script>']) {
           const replaced = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': bad } });
@@ -55,7 +59,11 @@ for (const engine of engines()) {
 
     describe('logs', () => {
       it('every line of a request carries its id, and the account id once the caller is known', async () => {
-        const response = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { ...bearer(t.adminToken), 'x-request-id': 'log-check-1' } });
+        const response = await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/users/me',
+          headers: { ...bearer(t.adminToken), 'x-request-id': 'log-check-1' },
+        });
         const me = response.json();
         const lines = logs.lines.filter((line) => line.request_id === 'log-check-1');
         assert.ok(lines.length >= 2, 'incoming and completed lines');
@@ -65,11 +73,23 @@ for (const engine of engines()) {
       });
 
       it('never writes the values of code, state, access_token, token, password or key to a logged URL', async () => {
-        const secrets = ['code', 'state', 'access_token', 'token', 'password', 'key'].map((name, i) => [name, `secret-value-${i}`] as const);
+        const secrets = ['code', 'state', 'access_token', 'token', 'password', 'key'].map(
+          (name, i) => [name, `secret-value-${i}`] as const,
+        );
         const query = secrets.map(([name, value]) => `${name}=${value}`).join('&');
-        await t.app.inject({ method: 'GET', url: `/api/v1/auth/sso/callback?${query}&iss=visible-value`, headers: { 'x-request-id': 'log-check-2' } });
-        await t.app.inject({ method: 'GET', url: `/api/v1/users?TOKEN=upper-secret&Key=mixed-secret&limit=1`, headers: { 'x-request-id': 'log-check-3' } });
-        const text = JSON.stringify(logs.lines.filter((line) => ['log-check-2', 'log-check-3'].includes(line.request_id)));
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/auth/sso/callback?${query}&iss=visible-value`,
+          headers: { 'x-request-id': 'log-check-2' },
+        });
+        await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users?TOKEN=upper-secret&Key=mixed-secret&limit=1`,
+          headers: { 'x-request-id': 'log-check-3' },
+        });
+        const text = JSON.stringify(
+          logs.lines.filter((line) => ['log-check-2', 'log-check-3'].includes(line.request_id)),
+        );
         for (const [, value] of secrets) assert.ok(!text.includes(value), value);
         assert.ok(!text.includes('upper-secret') && !text.includes('mixed-secret'));
         assert.ok(text.includes('code=[redacted]'));
@@ -77,10 +97,15 @@ for (const engine of engines()) {
       });
 
       it('redacts encoded and repeated parameter names too', async () => {
-        await t.app.inject({ method: 'GET', url: '/api/v1/users?c%6Fde=enc-secret&token=first-secret&token=second-secret&pass%77ord=pw-secret', headers: { 'x-request-id': 'log-check-4' } });
+        await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/users?c%6Fde=enc-secret&token=first-secret&token=second-secret&pass%77ord=pw-secret',
+          headers: { 'x-request-id': 'log-check-4' },
+        });
         const text = JSON.stringify(logs.lines.filter((line) => line.request_id === 'log-check-4'));
         assert.ok(text.length > 2);
-        for (const value of ['enc-secret', 'first-secret', 'second-secret', 'pw-secret']) assert.ok(!text.includes(value), value);
+        for (const value of ['enc-secret', 'first-secret', 'second-secret', 'pw-secret'])
+          assert.ok(!text.includes(value), value);
       });
     });
 
@@ -91,7 +116,11 @@ for (const engine of engines()) {
           t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(t.adminToken) }),
           t.app.inject({ method: 'GET', url: '/api/v1/users' }),
           t.app.inject({ method: 'GET', url: '/nowhere' }),
-          t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } }),
+          t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            payload: { username: 'admin', password: ADMIN_PASSWORD },
+          }),
         ]);
         for (const response of responses) {
           assert.equal(response.headers['x-content-type-options'], 'nosniff');
@@ -117,8 +146,16 @@ for (const engine of engines()) {
             payload: '<user/>',
           }),
           badUrl: await t.app.inject({ method: 'GET', url: '/api/v1/users/%zz', headers: bearer(t.adminToken) }),
-          longParam: await t.app.inject({ method: 'GET', url: `/api/v1/users/${'a'.repeat(2000)}`, headers: bearer(t.adminToken) }),
-          longId: await t.app.inject({ method: 'GET', url: `/api/v1/users/${'a'.repeat(200)}`, headers: bearer(t.adminToken) }),
+          longParam: await t.app.inject({
+            method: 'GET',
+            url: `/api/v1/users/${'a'.repeat(2000)}`,
+            headers: bearer(t.adminToken),
+          }),
+          longId: await t.app.inject({
+            method: 'GET',
+            url: `/api/v1/users/${'a'.repeat(200)}`,
+            headers: bearer(t.adminToken),
+          }),
         };
         assert.equal(responses.tooLarge.statusCode, 413);
         assert.deepEqual(responses.tooLarge.json().detail[0], 'PayloadTooLarge');
@@ -166,7 +203,11 @@ for (const engine of engines()) {
           headers: { origin: 'https://console.example.com', 'access-control-request-method': 'GET' },
         });
         assert.equal(preflight.headers['access-control-allow-origin'], undefined);
-        const get = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: { ...bearer(t.adminToken), origin: 'https://console.example.com' } });
+        const get = await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/users',
+          headers: { ...bearer(t.adminToken), origin: 'https://console.example.com' },
+        });
         assert.equal(get.headers['access-control-allow-origin'], undefined);
       });
     });
@@ -182,7 +223,10 @@ for (const engine of engines()) {
         const ready = await t.app.inject({ method: 'GET', url: '/health/ready' });
         assert.equal(ready.statusCode, 200);
         assert.deepEqual(ready.json(), { status: 'ok' });
-        const last = await sql<{ name: string; timestamp: string }>`select name, timestamp from kysely_migration order by name desc limit 1`.execute(t.handle.db);
+        const last = await sql<{
+          name: string;
+          timestamp: string;
+        }>`select name, timestamp from kysely_migration order by name desc limit 1`.execute(t.handle.db);
         const { name, timestamp } = last.rows[0]!;
         await sql`delete from kysely_migration where name = ${name}`.execute(t.handle.db);
         try {
@@ -190,12 +234,18 @@ for (const engine of engines()) {
           assert.equal(behind.statusCode, 503);
           assert.equal(behind.json().status, 'unavailable');
           assert.match(behind.json().reason, /migrations are pending/);
-          assert.equal((await t.app.inject({ method: 'GET', url: '/health' })).statusCode, 200, 'liveness does not depend on the schema');
+          assert.equal(
+            (await t.app.inject({ method: 'GET', url: '/health' })).statusCode,
+            200,
+            'liveness does not depend on the schema',
+          );
         } finally {
           await sql`insert into kysely_migration (name, timestamp) values (${name}, ${timestamp})`.execute(t.handle.db);
         }
         // A newer version migrated the database during a rolling upgrade: this one keeps serving.
-        await sql`insert into kysely_migration (name, timestamp) values ('9999_from_the_future', ${new Date().toISOString()})`.execute(t.handle.db);
+        await sql`insert into kysely_migration (name, timestamp) values ('9999_from_the_future', ${new Date().toISOString()})`.execute(
+          t.handle.db,
+        );
         try {
           assert.equal((await t.app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
         } finally {
@@ -210,7 +260,11 @@ for (const engine of engines()) {
         await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
         await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
         await t.app.inject({ method: 'GET', url: `/definitely/not/${user.id}` });
-        await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password: 'wrong-password' } });
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { username: user.username, password: 'wrong-password' },
+        });
         await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { password: 'rsk_not-a-key' } });
 
         const response = await t.app.inject({ method: 'GET', url: '/metrics' });
@@ -218,10 +272,15 @@ for (const engine of engines()) {
         assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
         const text = response.body;
         const series = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
-        assert.ok(series(/^http_requests_total\{method="GET",route="\/api\/v1\/users\/:user_id",status="200"\} (\d+)$/m) >= 2);
+        assert.ok(
+          series(/^http_requests_total\{method="GET",route="\/api\/v1\/users\/:user_id",status="200"\} (\d+)$/m) >= 2,
+        );
         assert.ok(series(/^http_requests_total\{method="GET",route="unmatched",status="404"\} (\d+)$/m) >= 1);
         assert.ok(!text.includes(user.id), 'no raw URL (or id) becomes a label');
-        assert.match(text, /^http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/api\/v1\/users\/:user_id"\} \d+$/m);
+        assert.match(
+          text,
+          /^http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/api\/v1\/users\/:user_id"\} \d+$/m,
+        );
         assert.ok(series(/^roster_logins_total\{method="password",result="success"\} (\d+)$/m) >= 1);
         assert.ok(series(/^roster_logins_total\{method="password",result="failure"\} (\d+)$/m) >= 1);
         assert.ok(series(/^roster_logins_total\{method="api_key",result="failure"\} (\d+)$/m) >= 1);
@@ -233,7 +292,11 @@ for (const engine of engines()) {
       it('counts throttled logins', async () => {
         const user = await createUser(t);
         for (let i = 0; i <= t.config.loginThrottle.maxFailuresPerUsername; i++) {
-          await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password: 'wrong-password' } });
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            payload: { username: user.username, password: 'wrong-password' },
+          });
         }
         const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
         assert.match(text, /^roster_logins_total\{method="password",result="throttled"\} [1-9]\d*$/m);
@@ -246,8 +309,15 @@ for (const engine of engines()) {
       const t = await createTestApp(engine, { ROSTER_METRICS_TOKEN: METRICS_TOKEN });
       try {
         assert.equal((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
-        assert.equal((await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer('metrics-token-wrong-value') })).statusCode, 401);
-        assert.equal((await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(t.adminToken) })).statusCode, 401);
+        assert.equal(
+          (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer('metrics-token-wrong-value') }))
+            .statusCode,
+          401,
+        );
+        assert.equal(
+          (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(t.adminToken) })).statusCode,
+          401,
+        );
         const ok = await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(METRICS_TOKEN) });
         assert.equal(ok.statusCode, 200);
         assert.match(ok.body, /http_requests_total/);
@@ -257,13 +327,19 @@ for (const engine of engines()) {
     });
 
     it('CORS answers the configured origins only', async () => {
-      const t = await createTestApp(engine, { ROSTER_CORS_ORIGINS: 'https://console.example.com, http://localhost:5173' });
+      const t = await createTestApp(engine, {
+        ROSTER_CORS_ORIGINS: 'https://console.example.com, http://localhost:5173',
+      });
       try {
         const preflight = (origin: string) =>
           t.app.inject({
             method: 'OPTIONS',
             url: '/api/v1/users',
-            headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,if-match' },
+            headers: {
+              origin,
+              'access-control-request-method': 'PATCH',
+              'access-control-request-headers': 'authorization,if-match',
+            },
           });
         const allowed = await preflight('https://console.example.com');
         assert.equal(allowed.statusCode, 204);
@@ -272,7 +348,11 @@ for (const engine of engines()) {
         assert.match(String(allowed.headers['access-control-allow-headers']), /if-match/);
         const other = await preflight('https://evil.example.com');
         assert.equal(other.headers['access-control-allow-origin'], undefined);
-        const get = await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: { ...bearer(t.adminToken), origin: 'http://localhost:5173' } });
+        const get = await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/users',
+          headers: { ...bearer(t.adminToken), origin: 'http://localhost:5173' },
+        });
         assert.equal(get.headers['access-control-allow-origin'], 'http://localhost:5173');
         assert.match(String(get.headers['access-control-expose-headers']), /link/);
       } finally {
@@ -302,7 +382,11 @@ for (const engine of engines()) {
           { url: '/api/v1/users?limit=1', headers: { host: 'evil.example.com' } },
           { url: 'http://evil.example.com/api/v1/users?limit=1', headers: {} },
         ]) {
-          const response = await relative.app.inject({ method: 'GET', url: request.url, headers: { ...bearer(relative.adminToken), ...request.headers } });
+          const response = await relative.app.inject({
+            method: 'GET',
+            url: request.url,
+            headers: { ...bearer(relative.adminToken), ...request.headers },
+          });
           assert.match(String(response.headers.link), /^<\/api\/v1\/users\?limit=1&after=[\w-]+>; rel="next"$/);
         }
       } finally {
@@ -316,21 +400,30 @@ for (const engine of engines()) {
           url: '/api/v1/users?limit=1',
           headers: { ...bearer(absolute.adminToken), host: 'evil.example.com' },
         });
-        assert.match(String(response.headers.link), /^<https:\/\/roster\.example\.com\/directory\/api\/v1\/users\?limit=1&after=[\w-]+>; rel="next"$/);
+        assert.match(
+          String(response.headers.link),
+          /^<https:\/\/roster\.example\.com\/directory\/api\/v1\/users\?limit=1&after=[\w-]+>; rel="next"$/,
+        );
         const created = await absolute.app.inject({
           method: 'POST',
           url: '/api/v1/users',
           headers: bearer(absolute.adminToken),
           payload: { username: 'located', password: 'a-long-password' },
         });
-        assert.equal(created.headers.location, `https://roster.example.com/directory/api/v1/users/${created.json().id}`);
+        assert.equal(
+          created.headers.location,
+          `https://roster.example.com/directory/api/v1/users/${created.json().id}`,
+        );
         const organization = await absolute.app.inject({
           method: 'POST',
           url: '/api/v1/organizations',
           headers: bearer(absolute.adminToken),
           payload: { name: 'located-org' },
         });
-        assert.equal(organization.headers.location, `https://roster.example.com/directory/api/v1/organizations/${organization.json().id}`);
+        assert.equal(
+          organization.headers.location,
+          `https://roster.example.com/directory/api/v1/organizations/${organization.json().id}`,
+        );
       } finally {
         await absolute.close();
       }

@@ -18,7 +18,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { LightMyRequestResponse } from 'fastify';
-import { PASSWORD, bearer, createTestApp, createUser, createUserWithToken, detail, engines, login, type TestApp } from './helpers.js';
+import {
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  detail,
+  engines,
+  login,
+  type TestApp,
+} from './helpers.js';
 
 type Caller =
   | 'anonymous'
@@ -150,7 +160,14 @@ for (const engine of engines()) {
       });
     };
 
-    const sendOk = async (caller: AnyCaller, method: Method, url: string, payload: object | undefined, status: number, org?: Org) => {
+    const sendOk = async (
+      caller: AnyCaller,
+      method: Method,
+      url: string,
+      payload: object | undefined,
+      status: number,
+      org?: Org,
+    ) => {
       const response = await send(caller, method, url, payload, org);
       expectStatus(response, status, `${caller} ${method} ${url}`);
       return response;
@@ -163,7 +180,8 @@ for (const engine of engines()) {
       Promise.all(
         urls.map(async (url) => {
           const response = await asInternal('GET', url);
-          const body = response.body === '' ? null : JSON.parse(response.body, (k, v) => (k === 'last_used' ? undefined : v));
+          const body =
+            response.body === '' ? null : JSON.parse(response.body, (k, v) => (k === 'last_used' ? undefined : v));
           return { url, status: response.statusCode, body };
         }),
       );
@@ -173,7 +191,8 @@ for (const engine of engines()) {
       const beforeState = await snapshot(watch);
       const response = await act();
       expectStatus(response, status);
-      if (status >= 400 || always) assert.deepEqual(await snapshot(watch), beforeState, 'the request changed something');
+      if (status >= 400 || always)
+        assert.deepEqual(await snapshot(watch), beforeState, 'the request changed something');
       return response;
     };
 
@@ -187,13 +206,19 @@ for (const engine of engines()) {
     const orgMembers = async (orgId: string): Promise<{ id: string; role: string }[]> => {
       const response = await asInternal('GET', `/api/v1/organizations/${orgId}/members`);
       expectStatus(response, 200);
-      return (response.json() as { user: { id: string }; role: string }[]).map((m) => ({ id: m.user.id, role: m.role }));
+      return (response.json() as { user: { id: string }; role: string }[]).map((m) => ({
+        id: m.user.id,
+        role: m.role,
+      }));
     };
 
     const workspaceMembers = async (workspaceId: string): Promise<{ id: string; role: string }[]> => {
       const response = await asInternal('GET', `/api/v1/workspaces/${workspaceId}/members`);
       expectStatus(response, 200);
-      return (response.json() as { user: { id: string }; role: string }[]).map((m) => ({ id: m.user.id, role: m.role }));
+      return (response.json() as { user: { id: string }; role: string }[]).map((m) => ({
+        id: m.user.id,
+        role: m.role,
+      }));
     };
 
     /** The invitations of an organization, as the internal admin reads them. */
@@ -220,7 +245,13 @@ for (const engine of engines()) {
       ] as const) {
         await sendOk('internal', 'PUT', `/api/v1/organizations/${id}/members/${w.humans[who].id}`, { role }, 200);
       }
-      const sa = await sendOk('acmeAdmin', 'POST', `/api/v1/organizations/${id}/service_accounts`, { username: `sa-${name}` }, 201);
+      const sa = await sendOk(
+        'acmeAdmin',
+        'POST',
+        `/api/v1/organizations/${id}/service_accounts`,
+        { username: `sa-${name}` },
+        201,
+      );
       const serviceAccountId = sa.json().id as string;
       const key = await sendOk('acmeAdmin', 'POST', `/api/v1/users/${serviceAccountId}/api_keys`, { name: 'k' }, 201);
       const serviceAccountKey = key.json().key as string;
@@ -234,10 +265,23 @@ for (const engine of engines()) {
           ['acmeEditor', 'editor'],
           ['acmeViewer', 'viewer'],
         ] as const) {
-          await sendOk('acmeAdmin', 'PUT', `/api/v1/workspaces/${workspaceId}/members/${w.humans[who].id}`, { role }, 200);
+          await sendOk(
+            'acmeAdmin',
+            'PUT',
+            `/api/v1/workspaces/${workspaceId}/members/${w.humans[who].id}`,
+            { role },
+            200,
+          );
         }
       }
-      return { id, name, serviceAccountId, serviceAccountKey, serviceAccountKeyId: key.json().id as string, workspaceId };
+      return {
+        id,
+        name,
+        serviceAccountId,
+        serviceAccountKey,
+        serviceAccountKeyId: key.json().id as string,
+        workspaceId,
+      };
     };
 
     const freshOrg = (workspace = false) => buildOrg({ workspace });
@@ -271,12 +315,25 @@ for (const engine of engines()) {
         acmeInvitationId: '',
       };
       w.acme = await buildOrg({ name: 'acme', workspace: true });
-      await sendOk('internal', 'PUT', `/api/v1/organizations/${w.acme.id}/members/${w.acmeMemberId}`, { role: 'viewer' }, 200);
-      w.globexId = (await sendOk('globexAdmin', 'POST', '/api/v1/organizations', { name: 'globex' }, 201)).json().id as string;
-      const invited = await sendOk('acmeAdmin', 'POST', `/api/v1/organizations/${w.acme.id}/invitations`, {
-        email: `pending-${hex()}@example.com`,
-        role: 'viewer',
-      }, 201);
+      await sendOk(
+        'internal',
+        'PUT',
+        `/api/v1/organizations/${w.acme.id}/members/${w.acmeMemberId}`,
+        { role: 'viewer' },
+        200,
+      );
+      w.globexId = (await sendOk('globexAdmin', 'POST', '/api/v1/organizations', { name: 'globex' }, 201)).json()
+        .id as string;
+      const invited = await sendOk(
+        'acmeAdmin',
+        'POST',
+        `/api/v1/organizations/${w.acme.id}/invitations`,
+        {
+          email: `pending-${hex()}@example.com`,
+          role: 'viewer',
+        },
+        201,
+      );
       w.acmeInvitationId = invited.json().id as string;
     });
     after(() => t.close());
@@ -296,7 +353,11 @@ for (const engine of engines()) {
         { name: 'acme admin', id: () => w.humans.acmeAdmin.id, expected: acmeAccount },
         { name: 'acme viewer', id: () => w.humans.acmeViewer.id, expected: acmeAccount },
         { name: "acme's service account", id: () => w.acme.serviceAccountId, expected: acmeAccount },
-        { name: 'plain user', id: () => w.humans.plain.id, expected: row(404, { plain: 200, superuser: 200, internal: 200 }) },
+        {
+          name: 'plain user',
+          id: () => w.humans.plain.id,
+          expected: row(404, { plain: 200, superuser: 200, internal: 200 }),
+        },
         {
           name: 'globex admin',
           id: () => w.humans.globexAdmin.id,
@@ -333,14 +394,26 @@ for (const engine of engines()) {
           id: (caller) => (caller === 'anonymous' ? w.humans.acmeViewer.id : idOf(caller, w.acme)),
           expected: row(200, {}),
         },
-        { name: 'a human acme member', id: () => w.acmeMemberId, expected: row(403, { superuser: 200, internal: 200 }) },
+        {
+          name: 'a human acme member',
+          id: () => w.acmeMemberId,
+          expected: row(403, { superuser: 200, internal: 200 }),
+        },
         {
           name: "acme's service account",
           id: () => w.acme.serviceAccountId,
           expected: row(403, { acmeAdmin: 200, acmeServiceAccount: 200, superuser: 200, internal: 200 }),
         },
-        { name: 'an account in no organization', id: () => w.outsiderId, expected: row(403, { superuser: 200, internal: 200 }) },
-        { name: 'the globex admin', id: () => w.humans.globexAdmin.id, expected: row(403, { globexAdmin: 200, superuser: 200, internal: 200 }) },
+        {
+          name: 'an account in no organization',
+          id: () => w.outsiderId,
+          expected: row(403, { superuser: 200, internal: 200 }),
+        },
+        {
+          name: 'the globex admin',
+          id: () => w.humans.globexAdmin.id,
+          expected: row(403, { globexAdmin: 200, superuser: 200, internal: 200 }),
+        },
         { name: 'a nonexistent id', id: () => uuidv7(), expected: row(403, {}) },
       ];
       for (const target of targets) {
@@ -373,7 +446,11 @@ for (const engine of engines()) {
           );
           if (status === 200) {
             assert.equal(response.json().is_active, false);
-            assert.equal(await works(org.serviceAccountKey), false, 'the key of a deactivated account must stop working');
+            assert.equal(
+              await works(org.serviceAccountKey),
+              false,
+              'the key of a deactivated account must stop working',
+            );
           } else {
             assert.equal(await works(org.serviceAccountKey), true);
           }
@@ -420,7 +497,11 @@ for (const engine of engines()) {
           const status = target.expected[caller];
           it(`${caller} deletes ${target.name} -> ${status}`, async () => {
             const { org, id } = await target.make();
-            const watch = [`/api/v1/users/${id}`, `/api/v1/organizations/${org.id}/members`, `/api/v1/users?limit=1000`];
+            const watch = [
+              `/api/v1/users/${id}`,
+              `/api/v1/organizations/${org.id}/members`,
+              `/api/v1/users?limit=1000`,
+            ];
             await guarded(watch, status, () => send(caller, 'DELETE', `/api/v1/users/${id}`, undefined, org));
             if (status === 204) {
               expectStatus(await asInternal('GET', `/api/v1/users/${id}`), 404);
@@ -432,7 +513,11 @@ for (const engine of engines()) {
 
       it('a plain user deletes itself -> 204, and its token stops working', async () => {
         const { user, token } = await createUserWithToken(t);
-        const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: bearer(token) });
+        const response = await t.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/users/${user.id}`,
+          headers: bearer(token),
+        });
         expectStatus(response, 204);
         expectStatus(await asInternal('GET', `/api/v1/users/${user.id}`), 404);
         assert.equal(await works(token), false);
@@ -443,15 +528,33 @@ for (const engine of engines()) {
         const email = `viewer-${hex()}@example.com`;
         const { user, token } = await createUserWithToken(t, { email });
         // It joins through an invitation to its (verified) email, which it accepts.
-        const invitation = await sendOk('acmeAdmin', 'POST', `/api/v1/organizations/${org.id}/invitations`, { email, role: 'viewer' }, 201, org);
+        const invitation = await sendOk(
+          'acmeAdmin',
+          'POST',
+          `/api/v1/organizations/${org.id}/invitations`,
+          { email, role: 'viewer' },
+          201,
+          org,
+        );
         const accepted = await t.app.inject({
           method: 'POST',
           url: `/api/v1/invitations/${invitation.json().id}/accept`,
           headers: bearer(token),
         });
         expectStatus(accepted, 200);
-        await sendOk('acmeAdmin', 'PUT', `/api/v1/workspaces/${org.workspaceId}/members/${user.id}`, { role: 'viewer' }, 200, org);
-        const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/users/${user.id}`, headers: bearer(token) });
+        await sendOk(
+          'acmeAdmin',
+          'PUT',
+          `/api/v1/workspaces/${org.workspaceId}/members/${user.id}`,
+          { role: 'viewer' },
+          200,
+          org,
+        );
+        const response = await t.app.inject({
+          method: 'DELETE',
+          url: `/api/v1/users/${user.id}`,
+          headers: bearer(token),
+        });
         expectStatus(response, 204);
         assert.ok(!(await orgMembers(org.id)).some((m) => m.id === user.id));
         assert.ok(!(await workspaceMembers(org.workspaceId!)).some((m) => m.id === user.id));
@@ -461,7 +564,12 @@ for (const engine of engines()) {
       const lastAdmin = async () => {
         const { user, token } = await createUserWithToken(t);
         const name = `solo-${hex()}`;
-        const org = await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bearer(token), payload: { name } });
+        const org = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/organizations',
+          headers: bearer(token),
+          payload: { name },
+        });
         expectStatus(org, 201);
         return { id: user.id as string, token, orgId: org.json().id as string, orgName: name };
       };
@@ -473,9 +581,17 @@ for (const engine of engines()) {
       for (const cell of lastAdminCells) {
         it(`${cell.who} deletes the last admin of an organization -> 403 naming it, nothing changes`, async () => {
           const admin = await lastAdmin();
-          const watch = [`/api/v1/users/${admin.id}`, `/api/v1/organizations/${admin.orgId}`, `/api/v1/organizations/${admin.orgId}/members`];
+          const watch = [
+            `/api/v1/users/${admin.id}`,
+            `/api/v1/organizations/${admin.orgId}`,
+            `/api/v1/organizations/${admin.orgId}/members`,
+          ];
           const response = await guarded(watch, 403, () =>
-            t.app.inject({ method: 'DELETE', url: `/api/v1/users/${admin.id}`, headers: bearer(cell.token(admin.token)) }),
+            t.app.inject({
+              method: 'DELETE',
+              url: `/api/v1/users/${admin.id}`,
+              headers: bearer(cell.token(admin.token)),
+            }),
           );
           assert.ok(detail(response)[1].includes(admin.orgName), detail(response)[1]);
           assert.equal(await works(admin.token), true);
@@ -485,7 +601,9 @@ for (const engine of engines()) {
       const internalCells: Caller[] = ['superuser', 'internal'];
       for (const caller of internalCells) {
         it(`${caller} deletes the internal account -> 400, nothing changes`, async () => {
-          await guarded([`/api/v1/users/${w.internalId}`], 400, () => send(caller, 'DELETE', `/api/v1/users/${w.internalId}`));
+          await guarded([`/api/v1/users/${w.internalId}`], 400, () =>
+            send(caller, 'DELETE', `/api/v1/users/${w.internalId}`),
+          );
         });
       }
     });
@@ -497,7 +615,11 @@ for (const engine of engines()) {
           id: (org) => org.serviceAccountId,
           expected: row(403, { acmeAdmin: 200, acmeServiceAccount: 200, superuser: 200, internal: 200 }),
         },
-        { name: 'a human acme member', id: () => w.acmeMemberId, expected: row(403, { superuser: 200, internal: 200 }) },
+        {
+          name: 'a human acme member',
+          id: () => w.acmeMemberId,
+          expected: row(403, { superuser: 200, internal: 200 }),
+        },
         { name: 'a nonexistent id', id: () => uuidv7(), expected: row(403, { superuser: 404, internal: 404 }) },
       ];
       for (const target of targets) {
@@ -530,7 +652,12 @@ for (const engine of engines()) {
       it('superuser plans deleting the last admin of an organization -> 200, refused by the plan, nothing changes', async () => {
         const { user, token } = await createUserWithToken(t);
         const name = `solo-${hex()}`;
-        const org = await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bearer(token), payload: { name } });
+        const org = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/organizations',
+          headers: bearer(token),
+          payload: { name },
+        });
         const orgId = org.json().id as string;
         const watch = [`/api/v1/users/${user.id}`, `/api/v1/organizations/${orgId}/members`];
         const response = await guarded(
@@ -629,7 +756,11 @@ for (const engine of engines()) {
 
     describe('reads of acme: GET organization, members, workspaces; GET workspace and its members', () => {
       const reads: { name: string; url: () => string; check?: (body: any) => void }[] = [
-        { name: 'GET /organizations/{acme}', url: () => `/api/v1/organizations/${w.acme.id}`, check: (b) => assert.equal(b.id, w.acme.id) },
+        {
+          name: 'GET /organizations/{acme}',
+          url: () => `/api/v1/organizations/${w.acme.id}`,
+          check: (b) => assert.equal(b.id, w.acme.id),
+        },
         {
           name: 'GET /organizations/{acme}/members',
           url: () => `/api/v1/organizations/${w.acme.id}/members`,
@@ -647,9 +778,17 @@ for (const engine of engines()) {
         {
           name: 'GET /organizations/{acme}/workspaces',
           url: () => `/api/v1/organizations/${w.acme.id}/workspaces`,
-          check: (b) => assert.deepEqual(b.map((x: any) => x.id), [w.acme.workspaceId]),
+          check: (b) =>
+            assert.deepEqual(
+              b.map((x: any) => x.id),
+              [w.acme.workspaceId],
+            ),
         },
-        { name: 'GET /workspaces/{ws}', url: () => `/api/v1/workspaces/${w.acme.workspaceId}`, check: (b) => assert.equal(b.id, w.acme.workspaceId) },
+        {
+          name: 'GET /workspaces/{ws}',
+          url: () => `/api/v1/workspaces/${w.acme.workspaceId}`,
+          check: (b) => assert.equal(b.id, w.acme.workspaceId),
+        },
         {
           name: 'GET /workspaces/{ws}/members',
           url: () => `/api/v1/workspaces/${w.acme.workspaceId}/members`,
@@ -696,7 +835,9 @@ for (const engine of engines()) {
         const status = expected[caller];
         it(`${caller} deletes an organization without workspaces -> ${status}`, async () => {
           const org = await freshOrg();
-          await guarded(orgWatch(org), status, () => send(caller, 'DELETE', `/api/v1/organizations/${org.id}`, undefined, org));
+          await guarded(orgWatch(org), status, () =>
+            send(caller, 'DELETE', `/api/v1/organizations/${org.id}`, undefined, org),
+          );
           if (status === 204) {
             expectStatus(await asInternal('GET', `/api/v1/organizations/${org.id}`), 404);
             expectStatus(await asInternal('GET', `/api/v1/users/${org.serviceAccountId}`), 404);
@@ -704,7 +845,13 @@ for (const engine of engines()) {
           }
         });
       }
-      const withWorkspaces: Partial<Row> = { acmeAdmin: 403, superuser: 403, internal: 403, acmeEditor: 403, globexAdmin: 404 };
+      const withWorkspaces: Partial<Row> = {
+        acmeAdmin: 403,
+        superuser: 403,
+        internal: 403,
+        acmeEditor: 403,
+        globexAdmin: 404,
+      };
       for (const [caller, status] of Object.entries(withWorkspaces) as [Caller, number][]) {
         it(`${caller} deletes an organization that has a workspace -> ${status}`, async () => {
           const org = await freshOrg(true);
@@ -723,8 +870,10 @@ for (const engine of engines()) {
         it(`${caller} adds a human account that is not a member -> ${status}`, async () => {
           const org = await freshOrg();
           const url = `/api/v1/organizations/${org.id}/members/${w.joinerId}`;
-          const response = await guarded([`/api/v1/organizations/${org.id}/members`, `/api/v1/organizations/${org.id}/invitations`], status, () =>
-            send(caller, 'PUT', url, { role: 'viewer' }, org),
+          const response = await guarded(
+            [`/api/v1/organizations/${org.id}/members`, `/api/v1/organizations/${org.id}/invitations`],
+            status,
+            () => send(caller, 'PUT', url, { role: 'viewer' }, org),
           );
           if (status === 200) {
             assert.equal(response.json().role, 'viewer');
@@ -751,14 +900,44 @@ for (const engine of engines()) {
         });
       }
       const edges: { name: string; caller: Caller; target: (org: Org) => string; status: number }[] = [
-        { name: 'acmeAdmin demotes itself, the last admin', caller: 'acmeAdmin', target: () => w.humans.acmeAdmin.id, status: 403 },
-        { name: 'superuser demotes the last admin', caller: 'superuser', target: () => w.humans.acmeAdmin.id, status: 403 },
+        {
+          name: 'acmeAdmin demotes itself, the last admin',
+          caller: 'acmeAdmin',
+          target: () => w.humans.acmeAdmin.id,
+          status: 403,
+        },
+        {
+          name: 'superuser demotes the last admin',
+          caller: 'superuser',
+          target: () => w.humans.acmeAdmin.id,
+          status: 403,
+        },
         // To an admin every non-member answers the same 403, whatever it is.
-        { name: 'acmeAdmin adds its service account', caller: 'acmeAdmin', target: (org) => org.serviceAccountId, status: 403 },
+        {
+          name: 'acmeAdmin adds its service account',
+          caller: 'acmeAdmin',
+          target: (org) => org.serviceAccountId,
+          status: 403,
+        },
         { name: 'acmeAdmin adds a nonexistent id', caller: 'acmeAdmin', target: () => uuidv7(), status: 403 },
-        { name: 'acmeAdmin adds an account it can see (an acme member)', caller: 'acmeAdmin', target: () => w.acmeMemberId, status: 403 },
-        { name: 'superuser adds the service account', caller: 'superuser', target: (org) => org.serviceAccountId, status: 400 },
-        { name: "internal adds another organization's service account", caller: 'internal', target: () => w.acme.serviceAccountId, status: 400 },
+        {
+          name: 'acmeAdmin adds an account it can see (an acme member)',
+          caller: 'acmeAdmin',
+          target: () => w.acmeMemberId,
+          status: 403,
+        },
+        {
+          name: 'superuser adds the service account',
+          caller: 'superuser',
+          target: (org) => org.serviceAccountId,
+          status: 400,
+        },
+        {
+          name: "internal adds another organization's service account",
+          caller: 'internal',
+          target: () => w.acme.serviceAccountId,
+          status: 400,
+        },
         { name: 'superuser adds a nonexistent id', caller: 'superuser', target: () => uuidv7(), status: 404 },
         { name: 'internal adds a nonexistent id', caller: 'internal', target: () => uuidv7(), status: 404 },
         { name: 'superuser adds an acme member', caller: 'superuser', target: () => w.acmeMemberId, status: 200 },
@@ -770,7 +949,8 @@ for (const engine of engines()) {
           await guarded([`/api/v1/organizations/${org.id}/members`], edge.status, () =>
             send(edge.caller, 'PUT', `/api/v1/organizations/${org.id}/members/${id}`, { role: 'viewer' }, org),
           );
-          if (edge.status === 200) assert.ok((await orgMembers(org.id)).some((m) => m.id === id && m.role === 'viewer'));
+          if (edge.status === 200)
+            assert.ok((await orgMembers(org.id)).some((m) => m.id === id && m.role === 'viewer'));
         });
       }
     });
@@ -808,7 +988,10 @@ for (const engine of engines()) {
           );
           if (status === 204) {
             assert.ok(!(await orgMembers(org.id)).some((m) => m.id === id), 'still a member of the organization');
-            assert.ok(!(await workspaceMembers(workspaceId)).some((m) => m.id === id), "still a member of the organization's workspace");
+            assert.ok(
+              !(await workspaceMembers(workspaceId)).some((m) => m.id === id),
+              "still a member of the organization's workspace",
+            );
           }
         });
       }
@@ -889,8 +1072,14 @@ for (const engine of engines()) {
         it(`${caller} -> ${status}`, async () => {
           const org = await freshOrg();
           const list = `/api/v1/users/${org.serviceAccountId}/api_keys`;
-          await guarded([list], status, () => send(caller, 'DELETE', `${list}/${org.serviceAccountKeyId}`, undefined, org));
-          assert.equal(await works(org.serviceAccountKey), status !== 204, 'a deleted key stops working at once; a kept one works');
+          await guarded([list], status, () =>
+            send(caller, 'DELETE', `${list}/${org.serviceAccountKeyId}`, undefined, org),
+          );
+          assert.equal(
+            await works(org.serviceAccountKey),
+            status !== 204,
+            'a deleted key stops working at once; a kept one works',
+          );
         });
       }
     });
@@ -926,7 +1115,9 @@ for (const engine of engines()) {
         it(`${caller} patches it -> ${status}`, async () => {
           const org = await freshOrg(true);
           const url = `/api/v1/workspaces/${org.workspaceId}`;
-          const response = await guarded([url, `${url}/members`], status, () => send(caller, 'PATCH', url, { description: 'x' }, org));
+          const response = await guarded([url, `${url}/members`], status, () =>
+            send(caller, 'PATCH', url, { description: 'x' }, org),
+          );
           if (status === 200) assert.equal(response.json().description, 'x');
         });
       }
@@ -957,22 +1148,66 @@ for (const engine of engines()) {
           );
           if (status === 200) {
             assert.equal(response.json().role, 'editor');
-            assert.ok((await workspaceMembers(org.workspaceId!)).some((m) => m.id === org.serviceAccountId && m.role === 'editor'));
+            assert.ok(
+              (await workspaceMembers(org.workspaceId!)).some(
+                (m) => m.id === org.serviceAccountId && m.role === 'editor',
+              ),
+            );
           }
         });
       }
       // A target the caller cannot see (4.1) answers exactly like an unknown id (404); a visible
       // account outside the workspace's organization answers 400.
       const targets: { name: string; caller: AnyCaller; id: (org: Org) => string; status: number }[] = [
-        { name: 'an acme member (changing its role)', caller: 'acmeAdmin', id: () => w.humans.acmeViewer.id, status: 200 },
-        { name: 'an acme member not yet in the workspace', caller: 'acmeAdmin', id: () => w.humans.acmeAdmin.id, status: 200 },
-        { name: 'the plain user (outside acme, invisible to it)', caller: 'acmeAdmin', id: () => w.humans.plain.id, status: 404 },
-        { name: 'the globex admin (outside acme, invisible to it)', caller: 'acmeAdmin', id: () => w.humans.globexAdmin.id, status: 404 },
+        {
+          name: 'an acme member (changing its role)',
+          caller: 'acmeAdmin',
+          id: () => w.humans.acmeViewer.id,
+          status: 200,
+        },
+        {
+          name: 'an acme member not yet in the workspace',
+          caller: 'acmeAdmin',
+          id: () => w.humans.acmeAdmin.id,
+          status: 200,
+        },
+        {
+          name: 'the plain user (outside acme, invisible to it)',
+          caller: 'acmeAdmin',
+          id: () => w.humans.plain.id,
+          status: 404,
+        },
+        {
+          name: 'the globex admin (outside acme, invisible to it)',
+          caller: 'acmeAdmin',
+          id: () => w.humans.globexAdmin.id,
+          status: 404,
+        },
         { name: 'a nonexistent id', caller: 'acmeAdmin', id: () => uuidv7(), status: 404 },
-        { name: 'the plain user (outside acme, invisible to it)', caller: 'workspaceAdmin', id: () => w.humans.plain.id, status: 404 },
-        { name: 'a human of another organization it can see', caller: 'acmeAdmin', id: () => w.acmeMemberId, status: 400 },
-        { name: 'the service account of another organization', caller: 'acmeAdmin', id: () => w.acme.serviceAccountId, status: 400 },
-        { name: 'a human of another organization it can see', caller: 'workspaceAdmin', id: () => w.acmeMemberId, status: 400 },
+        {
+          name: 'the plain user (outside acme, invisible to it)',
+          caller: 'workspaceAdmin',
+          id: () => w.humans.plain.id,
+          status: 404,
+        },
+        {
+          name: 'a human of another organization it can see',
+          caller: 'acmeAdmin',
+          id: () => w.acmeMemberId,
+          status: 400,
+        },
+        {
+          name: 'the service account of another organization',
+          caller: 'acmeAdmin',
+          id: () => w.acme.serviceAccountId,
+          status: 400,
+        },
+        {
+          name: 'a human of another organization it can see',
+          caller: 'workspaceAdmin',
+          id: () => w.acmeMemberId,
+          status: 400,
+        },
         { name: 'the plain user (outside acme)', caller: 'superuser', id: () => w.humans.plain.id, status: 400 },
         { name: 'the globex admin (outside acme)', caller: 'internal', id: () => w.humans.globexAdmin.id, status: 400 },
         { name: 'a nonexistent id', caller: 'superuser', id: () => uuidv7(), status: 404 },
@@ -1006,12 +1241,19 @@ for (const engine of engines()) {
     // ---------------------------------------------------------------- 5.4
 
     /** What changes when an invitation is created or answered: the invitations and the members. */
-    const orgWatch = (orgId: string) => [`/api/v1/organizations/${orgId}/invitations`, `/api/v1/organizations/${orgId}/members`];
+    const orgWatch = (orgId: string) => [
+      `/api/v1/organizations/${orgId}/invitations`,
+      `/api/v1/organizations/${orgId}/members`,
+    ];
     const invitationsUrl = (orgId: string) => `/api/v1/organizations/${orgId}/invitations`;
     const answer = (token: string, id: string, action: 'accept' | 'decline') =>
       t.app.inject({ method: 'POST', url: `/api/v1/invitations/${id}/${action}`, headers: bearer(token) });
     const myInvitations = async (token: string): Promise<Record<string, any>[]> => {
-      const response = await t.app.inject({ method: 'GET', url: '/api/v1/users/me/invitations', headers: bearer(token) });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me/invitations',
+        headers: bearer(token),
+      });
       expectStatus(response, 200);
       return response.json();
     };
@@ -1030,7 +1272,16 @@ for (const engine of engines()) {
           if (status === 201) {
             const invitation = response.json();
             assert.deepEqual(Object.keys(invitation).sort(), [
-              'created', 'email', 'expires', 'id', 'invited_by', 'organization_id', 'organization_name', 'role', 'status', 'user_id',
+              'created',
+              'email',
+              'expires',
+              'id',
+              'invited_by',
+              'organization_id',
+              'organization_name',
+              'role',
+              'status',
+              'user_id',
             ]);
             assert.deepEqual(
               { ...invitation, id: undefined, created: undefined, expires: undefined },
@@ -1048,7 +1299,10 @@ for (const engine of engines()) {
               },
             );
             assert.equal(Date.parse(invitation.expires) - Date.parse(invitation.created), INVITATION_SECONDS * 1000);
-            assert.deepEqual((await invitationsOf(org.id)).map((i) => i.id), [invitation.id]);
+            assert.deepEqual(
+              (await invitationsOf(org.id)).map((i) => i.id),
+              [invitation.id],
+            );
             assert.deepEqual(await orgMembers(org.id), membersBefore, 'an invitation adds nobody');
           }
         });
@@ -1058,23 +1312,54 @@ for (const engine of engines()) {
     describe('POST /api/v1/organizations/{fresh acme}/invitations: whom', () => {
       type Cell = { name: string; caller: Caller; setup: (org: Org) => Promise<object>; status: number };
       const cells: Cell[] = [
-        { name: 'acmeAdmin invites an email no account has', caller: 'acmeAdmin', setup: async () => ({ email: `nobody-${hex()}@example.com` }), status: 201 },
+        {
+          name: 'acmeAdmin invites an email no account has',
+          caller: 'acmeAdmin',
+          setup: async () => ({ email: `nobody-${hex()}@example.com` }),
+          status: 201,
+        },
         {
           name: "acmeAdmin invites an outsider's verified email",
           caller: 'acmeAdmin',
           setup: async () => ({ email: (await createUser(t, { email: `outsider-${hex()}@example.com` })).email }),
           status: 201,
         },
-        { name: 'acmeAdmin invites an account it can see by user_id', caller: 'acmeAdmin', setup: async () => ({ user_id: w.acmeMemberId }), status: 201 },
-        { name: 'superuser invites an account in no organization by user_id', caller: 'superuser', setup: async () => ({ user_id: w.outsiderId }), status: 201 },
-        { name: 'acmeAdmin invites a member by user_id', caller: 'acmeAdmin', setup: async () => ({ user_id: w.humans.acmeViewer.id }), status: 409 },
-        { name: 'superuser invites a member by user_id', caller: 'superuser', setup: async () => ({ user_id: w.humans.acmeEditor.id }), status: 409 },
+        {
+          name: 'acmeAdmin invites an account it can see by user_id',
+          caller: 'acmeAdmin',
+          setup: async () => ({ user_id: w.acmeMemberId }),
+          status: 201,
+        },
+        {
+          name: 'superuser invites an account in no organization by user_id',
+          caller: 'superuser',
+          setup: async () => ({ user_id: w.outsiderId }),
+          status: 201,
+        },
+        {
+          name: 'acmeAdmin invites a member by user_id',
+          caller: 'acmeAdmin',
+          setup: async () => ({ user_id: w.humans.acmeViewer.id }),
+          status: 409,
+        },
+        {
+          name: 'superuser invites a member by user_id',
+          caller: 'superuser',
+          setup: async () => ({ user_id: w.humans.acmeEditor.id }),
+          status: 409,
+        },
         {
           name: "acmeAdmin invites a member's verified email (another case)",
           caller: 'acmeAdmin',
           setup: async (org) => {
             const member = await createUser(t, { email: `member-${hex()}@example.com` });
-            await sendOk('internal', 'PUT', `/api/v1/organizations/${org.id}/members/${member.id}`, { role: 'viewer' }, 200);
+            await sendOk(
+              'internal',
+              'PUT',
+              `/api/v1/organizations/${org.id}/members/${member.id}`,
+              { role: 'viewer' },
+              200,
+            );
             return { email: (member.email as string).toUpperCase() };
           },
           status: 409,
@@ -1083,7 +1368,14 @@ for (const engine of engines()) {
           name: 'acmeAdmin invites an account with a pending invitation again',
           caller: 'acmeAdmin',
           setup: async (org) => {
-            await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: w.acmeMemberId, role: 'viewer' }, 201, org);
+            await sendOk(
+              'acmeAdmin',
+              'POST',
+              invitationsUrl(org.id),
+              { user_id: w.acmeMemberId, role: 'viewer' },
+              201,
+              org,
+            );
             return { user_id: w.acmeMemberId };
           },
           status: 409,
@@ -1098,11 +1390,36 @@ for (const engine of engines()) {
           },
           status: 409,
         },
-        { name: 'acmeAdmin invites its service account by user_id', caller: 'acmeAdmin', setup: async (org) => ({ user_id: org.serviceAccountId }), status: 400 },
-        { name: "superuser invites another organization's service account", caller: 'superuser', setup: async () => ({ user_id: w.acme.serviceAccountId }), status: 400 },
-        { name: 'acmeAdmin invites an account it cannot see by user_id', caller: 'acmeAdmin', setup: async () => ({ user_id: w.outsiderId }), status: 404 },
-        { name: 'acmeAdmin invites a nonexistent id', caller: 'acmeAdmin', setup: async () => ({ user_id: uuidv7() }), status: 404 },
-        { name: 'superuser invites a nonexistent id', caller: 'superuser', setup: async () => ({ user_id: uuidv7() }), status: 404 },
+        {
+          name: 'acmeAdmin invites its service account by user_id',
+          caller: 'acmeAdmin',
+          setup: async (org) => ({ user_id: org.serviceAccountId }),
+          status: 400,
+        },
+        {
+          name: "superuser invites another organization's service account",
+          caller: 'superuser',
+          setup: async () => ({ user_id: w.acme.serviceAccountId }),
+          status: 400,
+        },
+        {
+          name: 'acmeAdmin invites an account it cannot see by user_id',
+          caller: 'acmeAdmin',
+          setup: async () => ({ user_id: w.outsiderId }),
+          status: 404,
+        },
+        {
+          name: 'acmeAdmin invites a nonexistent id',
+          caller: 'acmeAdmin',
+          setup: async () => ({ user_id: uuidv7() }),
+          status: 404,
+        },
+        {
+          name: 'superuser invites a nonexistent id',
+          caller: 'superuser',
+          setup: async () => ({ user_id: uuidv7() }),
+          status: 404,
+        },
       ];
       for (const cell of cells) {
         it(`${cell.name} -> ${cell.status}`, async () => {
@@ -1138,8 +1455,20 @@ for (const engine of engines()) {
       it('answers an account acmeAdmin cannot see exactly like a nonexistent id', async () => {
         const org = await freshOrg();
         const unknown = uuidv7();
-        const hidden = await send('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: w.outsiderId, role: 'viewer' }, org);
-        const missing = await send('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: unknown, role: 'viewer' }, org);
+        const hidden = await send(
+          'acmeAdmin',
+          'POST',
+          invitationsUrl(org.id),
+          { user_id: w.outsiderId, role: 'viewer' },
+          org,
+        );
+        const missing = await send(
+          'acmeAdmin',
+          'POST',
+          invitationsUrl(org.id),
+          { user_id: unknown, role: 'viewer' },
+          org,
+        );
         expectStatus(hidden, 404);
         expectStatus(missing, 404);
         assert.equal(hidden.body.replaceAll(w.outsiderId, '<id>'), missing.body.replaceAll(unknown, '<id>'));
@@ -1169,7 +1498,9 @@ for (const engine of engines()) {
         it(`${caller} revokes a pending invitation -> ${status}`, async () => {
           const org = await freshOrg();
           const { user, token } = await createUserWithToken(t, { email: `revoked-${hex()}@example.com` });
-          const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: user.email, role: 'viewer' }, 201, org)).json();
+          const invitation = (
+            await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: user.email, role: 'viewer' }, 201, org)
+          ).json();
           const response = await guarded(orgWatch(org.id), status, () =>
             send(caller, 'DELETE', `${invitationsUrl(org.id)}/${invitation.id}`, undefined, org),
           );
@@ -1193,13 +1524,26 @@ for (const engine of engines()) {
         {
           name: 'acmeAdmin revokes an invitation twice',
           id: async (org) => {
-            const id = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: `x-${hex()}@example.com`, role: 'viewer' }, 201, org)).json().id;
+            const id = (
+              await sendOk(
+                'acmeAdmin',
+                'POST',
+                invitationsUrl(org.id),
+                { email: `x-${hex()}@example.com`, role: 'viewer' },
+                201,
+                org,
+              )
+            ).json().id;
             await sendOk('acmeAdmin', 'DELETE', `${invitationsUrl(org.id)}/${id}`, undefined, 204, org);
             return id as string;
           },
           status: 400,
         },
-        { name: "acmeAdmin revokes another organization's invitation through this one", id: async () => w.acmeInvitationId, status: 404 },
+        {
+          name: "acmeAdmin revokes another organization's invitation through this one",
+          id: async () => w.acmeInvitationId,
+          status: 404,
+        },
         { name: 'acmeAdmin revokes a nonexistent invitation', id: async () => uuidv7(), status: 404 },
       ];
       for (const edge of edges) {
@@ -1220,20 +1564,39 @@ for (const engine of engines()) {
         it(`${caller} lists its own pending invitations -> ${status}`, async () => {
           // An organization the caller is not in, whose admin can see every account.
           const inviter: Caller = caller === 'superuser' ? 'internal' : 'superuser';
-          const orgId = (await sendOk(inviter, 'POST', '/api/v1/organizations', { name: `inviting-${hex()}` }, 201)).json().id as string;
+          const orgId = (
+            await sendOk(inviter, 'POST', '/api/v1/organizations', { name: `inviting-${hex()}` }, 201)
+          ).json().id as string;
           const human = caller !== 'anonymous' && caller !== 'acmeServiceAccount';
           const mine = human
-            ? (await sendOk(inviter, 'POST', invitationsUrl(orgId), { user_id: idOf(caller as Exclude<Caller, 'anonymous'>, w.acme), role: 'viewer' }, 201)).json()
+            ? (
+                await sendOk(
+                  inviter,
+                  'POST',
+                  invitationsUrl(orgId),
+                  { user_id: idOf(caller as Exclude<Caller, 'anonymous'>, w.acme), role: 'viewer' },
+                  201,
+                )
+              ).json()
             : undefined;
           // Invitations for others, which the caller must not see.
           await sendOk(inviter, 'POST', invitationsUrl(orgId), { user_id: w.outsiderId, role: 'viewer' }, 201);
-          await sendOk(inviter, 'POST', invitationsUrl(orgId), { email: `other-${hex()}@example.com`, role: 'viewer' }, 201);
+          await sendOk(
+            inviter,
+            'POST',
+            invitationsUrl(orgId),
+            { email: `other-${hex()}@example.com`, role: 'viewer' },
+            201,
+          );
           const response = await send(caller, 'GET', '/api/v1/users/me/invitations');
           expectStatus(response, status);
           if (status === 200) {
             const listed = response.json() as Record<string, any>[];
             assert.ok(listed.every((i) => i.status === 'pending'));
-            assert.deepEqual(listed.filter((i) => i.organization_id === orgId), mine ? [mine] : []);
+            assert.deepEqual(
+              listed.filter((i) => i.organization_id === orgId),
+              mine ? [mine] : [],
+            );
           }
         });
       }
@@ -1246,8 +1609,19 @@ for (const engine of engines()) {
           const status = expected[caller];
           it(`${caller} ${action}s an invitation of another account -> ${status}`, async () => {
             const org = await freshOrg();
-            const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { user_id: w.acmeMemberId, role: 'admin' }, 201, org)).json();
-            await guarded(orgWatch(org.id), status, () => send(caller, 'POST', `/api/v1/invitations/${invitation.id}/${action}`, undefined, org));
+            const invitation = (
+              await sendOk(
+                'acmeAdmin',
+                'POST',
+                invitationsUrl(org.id),
+                { user_id: w.acmeMemberId, role: 'admin' },
+                201,
+                org,
+              )
+            ).json();
+            await guarded(orgWatch(org.id), status, () =>
+              send(caller, 'POST', `/api/v1/invitations/${invitation.id}/${action}`, undefined, org),
+            );
             assert.equal((await invitationsOf(org.id)).find((i) => i.id === invitation.id)!.status, 'pending');
           });
         }
@@ -1260,11 +1634,23 @@ for (const engine of engines()) {
         const email = `joiner-${hex()}@example.com`;
         const { user, token } = await createUserWithToken(t, { email });
         expectStatus(await send('acmeAdmin', 'GET', `/api/v1/users/${user.id}`), 404);
-        const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email: email.toUpperCase(), role: 'editor' }, 201, org)).json();
+        const invitation = (
+          await sendOk(
+            'acmeAdmin',
+            'POST',
+            invitationsUrl(org.id),
+            { email: email.toUpperCase(), role: 'editor' },
+            201,
+            org,
+          )
+        ).json();
         // Pending: the invitee is neither a member nor visible to the organization.
         expectStatus(await send('acmeAdmin', 'GET', `/api/v1/users/${user.id}`), 404);
         assert.ok(!(await orgMembers(org.id)).some((m) => m.id === user.id));
-        assert.deepEqual((await myInvitations(token)).filter((i) => i.organization_id === org.id), [invitation]);
+        assert.deepEqual(
+          (await myInvitations(token)).filter((i) => i.organization_id === org.id),
+          [invitation],
+        );
 
         const accepted = await answer(token, invitation.id, 'accept');
         expectStatus(accepted, 200);
@@ -1284,11 +1670,18 @@ for (const engine of engines()) {
       it('by user_id: decline -> 204, not a member; answered -> 400', async () => {
         const org = await freshOrg();
         const { user, token } = await createUserWithToken(t);
-        const invitation = (await sendOk('superuser', 'POST', invitationsUrl(org.id), { user_id: user.id, role: 'admin' }, 201, org)).json();
+        const invitation = (
+          await sendOk('superuser', 'POST', invitationsUrl(org.id), { user_id: user.id, role: 'admin' }, 201, org)
+        ).json();
         assert.equal(invitation.user_id, user.id);
         assert.equal(invitation.email, null);
         assert.ok((await myInvitations(token)).some((i) => i.id === invitation.id));
-        const declined = await guarded(orgWatch(org.id).slice(1), 204, () => answer(token, invitation.id, 'decline'), true);
+        const declined = await guarded(
+          orgWatch(org.id).slice(1),
+          204,
+          () => answer(token, invitation.id, 'decline'),
+          true,
+        );
         assert.equal(declined.body, '');
         assert.ok(!(await orgMembers(org.id)).some((m) => m.id === user.id));
         assert.equal((await invitationsOf(org.id)).find((i) => i.id === invitation.id)!.status, 'declined');
@@ -1302,10 +1695,17 @@ for (const engine of engines()) {
         const org = await freshOrg();
         const { user, token } = await createUserWithToken(t);
         const email = `self-set-${hex()}@example.com`;
-        const set = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload: { email } });
+        const set = await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/users/me',
+          headers: bearer(token),
+          payload: { email },
+        });
         expectStatus(set, 200);
         assert.equal(set.json().email_verified, false);
-        const invitation = (await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email, role: 'viewer' }, 201, org)).json();
+        const invitation = (
+          await sendOk('acmeAdmin', 'POST', invitationsUrl(org.id), { email, role: 'viewer' }, 201, org)
+        ).json();
         assert.ok(!(await myInvitations(token)).some((i) => i.id === invitation.id));
         for (const action of ['accept', 'decline'] as const) {
           await guarded(orgWatch(org.id), 404, () => answer(token, invitation.id, action));
@@ -1346,7 +1746,11 @@ for (const engine of engines()) {
         // One minute before it expires, it is still pending (tokens last an hour: log in again).
         t.clock.advance(INVITATION_SECONDS - 60);
         let inviteeToken = await login(t.app, invitee.user.username, PASSWORD);
-        assert.ok((await as(inviteeToken, 'GET', '/api/v1/users/me/invitations')).json().some((i: any) => i.id === invitation.id));
+        assert.ok(
+          (await as(inviteeToken, 'GET', '/api/v1/users/me/invitations'))
+            .json()
+            .some((i: any) => i.id === invitation.id),
+        );
 
         t.clock.advance(60);
         inviteeToken = await login(t.app, invitee.user.username, PASSWORD);
@@ -1359,7 +1763,10 @@ for (const engine of engines()) {
         assert.deepEqual(await members(), membersBefore);
         assert.deepEqual((await as(inviteeToken, 'GET', '/api/v1/users/me/invitations')).json(), []);
         const listed = (await as(adminToken, 'GET', url)).json();
-        assert.deepEqual(listed.map((i: any) => [i.id, i.status]), [[invitation.id, 'expired']]);
+        assert.deepEqual(
+          listed.map((i: any) => [i.id, i.status]),
+          [[invitation.id, 'expired']],
+        );
         // An expired invitation is not a pending one: the invitee may be invited again, and accept.
         const again = await as(adminToken, 'POST', url, { email, role: 'viewer' });
         expectStatus(again, 201);

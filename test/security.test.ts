@@ -12,7 +12,18 @@ import { LoginThrottle } from '../src/modules/auth/login-throttle.js';
 import { UsersService } from '../src/modules/users/users.service.js';
 import { openDatabase } from '../src/db/dialect.js';
 import { migrateTo, migrateToLatest } from '../src/db/migrate.js';
-import { ADMIN_PASSWORD, PASSWORD, bearer, createTestApp, createUser, createUserWithToken, detail, engines, freshDatabase, type TestApp } from './helpers.js';
+import {
+  ADMIN_PASSWORD,
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  detail,
+  engines,
+  freshDatabase,
+  type TestApp,
+} from './helpers.js';
 
 const ATTACKER = '203.0.113.66';
 const OWNER = '198.51.100.7';
@@ -33,7 +44,12 @@ for (const engine of engines()) {
         payload: username === undefined ? { password } : { username, password },
       });
     const send = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, token: string, payload?: unknown) =>
-      t.app.inject({ method, url, headers: bearer(token), ...(payload === undefined ? {} : { payload: payload as object }) });
+      t.app.inject({
+        method,
+        url,
+        headers: bearer(token),
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
     const max = () => t.config.loginThrottle.maxFailuresPerUsername;
     const hashes = async () => {
       const text = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
@@ -56,18 +72,31 @@ for (const engine of engines()) {
 
         const plain = await createUserWithToken(t);
         assert.equal((await send('DELETE', `/api/v1/users/${admin.id}/login_failures`, plain.token)).statusCode, 403);
-        assert.equal((await loginFrom(ATTACKER, 'admin', ADMIN_PASSWORD)).statusCode, 429, 'a refused clear changes nothing');
+        assert.equal(
+          (await loginFrom(ATTACKER, 'admin', ADMIN_PASSWORD)).statusCode,
+          429,
+          'a refused clear changes nothing',
+        );
         assert.equal((await send('DELETE', `/api/v1/users/${admin.id}/login_failures`, t.adminToken)).statusCode, 204);
         assert.equal((await loginFrom(ATTACKER, 'admin', ADMIN_PASSWORD)).statusCode, 200);
-        assert.equal((await send('DELETE', '/api/v1/users/01a00000-0000-7000-8000-000000000000/login_failures', t.adminToken)).statusCode, 404);
+        assert.equal(
+          (await send('DELETE', '/api/v1/users/01a00000-0000-7000-8000-000000000000/login_failures', t.adminToken))
+            .statusCode,
+          404,
+        );
       });
     });
 
     describe('1b. addresses as a client holds them', () => {
       it('counts an IPv6 client by its /64 network and an IPv4-mapped address as its IPv4 form', async () => {
         const user = await createUser(t);
-        for (let i = 0; i < max(); i++) await loginFrom(`2001:db8:7:7::${(i + 1).toString(16)}`, user.username, 'wrong-password');
-        assert.equal((await loginFrom('2001:db8:7:7:ffff::1', user.username, PASSWORD)).statusCode, 429, 'the same /64');
+        for (let i = 0; i < max(); i++)
+          await loginFrom(`2001:db8:7:7::${(i + 1).toString(16)}`, user.username, 'wrong-password');
+        assert.equal(
+          (await loginFrom('2001:db8:7:7:ffff::1', user.username, PASSWORD)).statusCode,
+          429,
+          'the same /64',
+        );
         assert.equal((await loginFrom('2001:db8:7:8::1', user.username, PASSWORD)).statusCode, 200, 'another /64');
         const other = await createUser(t);
         for (let i = 0; i < max(); i++) await loginFrom('192.0.2.44', other.username, 'wrong-password');
@@ -87,15 +116,24 @@ for (const engine of engines()) {
         const email = await send('PATCH', '/api/v1/users/me', mal.token, { email: 'alice@example.com' });
         assert.equal(email.statusCode, 200);
         assert.equal(email.json().email_verified, false);
-        assert.equal((await send('PATCH', '/api/v1/users/me', mal.token, { username: 'alice@example.com' })).statusCode, 400);
-        assert.equal((await loginFrom(OWNER, 'alice@example.com', PASSWORD)).statusCode, 401, 'an unverified email is no login name');
+        assert.equal(
+          (await send('PATCH', '/api/v1/users/me', mal.token, { username: 'alice@example.com' })).statusCode,
+          400,
+        );
+        assert.equal(
+          (await loginFrom(OWNER, 'alice@example.com', PASSWORD)).statusCode,
+          401,
+          'an unverified email is no login name',
+        );
         assert.equal((await loginFrom(OWNER, 'mal', PASSWORD)).statusCode, 200);
       });
 
       it("a service account cannot be named like an email; a superuser's account can use its own verified email as username", async () => {
         const owner = await createUserWithToken(t);
         const org = (await send('POST', '/api/v1/organizations', owner.token, { name: `squat-${engine}` })).json();
-        const robot = await send('POST', `/api/v1/organizations/${org.id}/service_accounts`, owner.token, { username: 'carol@example.com' });
+        const robot = await send('POST', `/api/v1/organizations/${org.id}/service_accounts`, owner.token, {
+          username: 'carol@example.com',
+        });
         assert.equal(robot.statusCode, 400);
         const created = await send('POST', '/api/v1/users', t.adminToken, {
           username: 'bob@example.com',
@@ -105,7 +143,11 @@ for (const engine of engines()) {
         assert.equal(created.statusCode, 201);
         assert.equal(created.json().email_verified, true);
         assert.equal((await loginFrom(OWNER, 'bob@example.com', PASSWORD)).statusCode, 200);
-        const mismatch = await send('POST', '/api/v1/users', t.adminToken, { username: 'dan@example.com', email: 'other@example.com', password: PASSWORD });
+        const mismatch = await send('POST', '/api/v1/users', t.adminToken, {
+          username: 'dan@example.com',
+          email: 'other@example.com',
+          password: PASSWORD,
+        });
         assert.equal(mismatch.statusCode, 400);
       });
 
@@ -114,7 +156,12 @@ for (const engine of engines()) {
         await send('PATCH', '/api/v1/users/me', holder.token, { email: 'erin@example.com' });
         const clock = t.clock.now;
         const users = new UsersService(t.store, clock, new LoginThrottle(t.store, clock, t.config.loginThrottle));
-        const erin = await users.signInOauth({ provider: 'idp', sub: 'erin-sub', email: 'erin@example.com', email_verified: true });
+        const erin = await users.signInOauth({
+          provider: 'idp',
+          sub: 'erin-sub',
+          email: 'erin@example.com',
+          email_verified: true,
+        });
         assert.equal(erin.username, 'erin@example.com');
         assert.equal(erin.email_verified, true);
         const after = (await send('GET', '/api/v1/users/me', holder.token)).json();
@@ -128,41 +175,80 @@ for (const engine of engines()) {
     });
 
     describe('3. no membership without consent', () => {
-      it("an organization admin cannot add anyone: every non-member answers the same 403 and nothing changes; an invitation must be accepted", async () => {
+      it('an organization admin cannot add anyone: every non-member answers the same 403 and nothing changes; an invitation must be accepted', async () => {
         const admin = await createUserWithToken(t);
         const victim = await createUserWithToken(t, { email: `victim-${engine}@example.com` });
         const other = await createUserWithToken(t);
         const org = (await send('POST', '/api/v1/organizations', admin.token, { name: `consent-${engine}` })).json();
-        const elsewhere = (await send('POST', '/api/v1/organizations', other.token, { name: `elsewhere-${engine}` })).json();
-        const robot = (await send('POST', `/api/v1/organizations/${elsewhere.id}/service_accounts`, other.token, { username: `robot-${engine}` })).json();
+        const elsewhere = (
+          await send('POST', '/api/v1/organizations', other.token, { name: `elsewhere-${engine}` })
+        ).json();
+        const robot = (
+          await send('POST', `/api/v1/organizations/${elsewhere.id}/service_accounts`, other.token, {
+            username: `robot-${engine}`,
+          })
+        ).json();
         const answers = [];
         for (const target of [victim.user.id, robot.id, '01a00000-0000-7000-8000-000000000001']) {
-          const response = await send('PUT', `/api/v1/organizations/${org.id}/members/${target}`, admin.token, { role: 'admin' });
+          const response = await send('PUT', `/api/v1/organizations/${org.id}/members/${target}`, admin.token, {
+            role: 'admin',
+          });
           answers.push([response.statusCode, detail(response)[0], detail(response)[1].replace(target, '<id>')]);
         }
         assert.deepEqual(answers[0], [403, 'IllegalOperationError', answers[0]![2]]);
         assert.deepEqual(answers[1], answers[0]);
         assert.deepEqual(answers[2], answers[0]);
         const members = (await send('GET', `/api/v1/organizations/${org.id}/members`, admin.token)).json();
-        assert.deepEqual(members.map((m: { user: { id: string } }) => m.user.id), [admin.user.id]);
+        assert.deepEqual(
+          members.map((m: { user: { id: string } }) => m.user.id),
+          [admin.user.id],
+        );
         assert.equal((await send('GET', `/api/v1/organizations/${org.id}`, victim.token)).statusCode, 404);
-        assert.equal((await send('GET', `/api/v1/users/${victim.user.id}`, admin.token)).statusCode, 404, 'not visible either');
+        assert.equal(
+          (await send('GET', `/api/v1/users/${victim.user.id}`, admin.token)).statusCode,
+          404,
+          'not visible either',
+        );
 
         // By account the admin cannot see: 404, like an unknown id. By email: 201.
-        assert.equal((await send('POST', `/api/v1/organizations/${org.id}/invitations`, admin.token, { user_id: victim.user.id, role: 'viewer' })).statusCode, 404);
-        const invitation = await send('POST', `/api/v1/organizations/${org.id}/invitations`, admin.token, { email: victim.user.email, role: 'viewer' });
+        assert.equal(
+          (
+            await send('POST', `/api/v1/organizations/${org.id}/invitations`, admin.token, {
+              user_id: victim.user.id,
+              role: 'viewer',
+            })
+          ).statusCode,
+          404,
+        );
+        const invitation = await send('POST', `/api/v1/organizations/${org.id}/invitations`, admin.token, {
+          email: victim.user.email,
+          role: 'viewer',
+        });
         assert.equal(invitation.statusCode, 201);
         assert.equal(invitation.json().status, 'pending');
-        const nobody = await send('POST', `/api/v1/organizations/${org.id}/invitations`, admin.token, { email: `nobody-${engine}@example.com`, role: 'viewer' });
+        const nobody = await send('POST', `/api/v1/organizations/${org.id}/invitations`, admin.token, {
+          email: `nobody-${engine}@example.com`,
+          role: 'viewer',
+        });
         assert.equal(nobody.statusCode, 201, 'no enumeration by email');
-        assert.equal((await send('POST', `/api/v1/invitations/${invitation.json().id}/accept`, other.token)).statusCode, 404);
+        assert.equal(
+          (await send('POST', `/api/v1/invitations/${invitation.json().id}/accept`, other.token)).statusCode,
+          404,
+        );
         const mine = (await send('GET', '/api/v1/users/me/invitations', victim.token)).json();
-        assert.deepEqual(mine.map((i: { id: string }) => i.id), [invitation.json().id]);
+        assert.deepEqual(
+          mine.map((i: { id: string }) => i.id),
+          [invitation.json().id],
+        );
         const accepted = await send('POST', `/api/v1/invitations/${invitation.json().id}/accept`, victim.token);
         assert.equal(accepted.statusCode, 200);
         assert.equal(accepted.json().role, 'viewer');
         assert.equal((await send('GET', `/api/v1/organizations/${org.id}`, victim.token)).statusCode, 200);
-        assert.equal((await send('POST', `/api/v1/invitations/${invitation.json().id}/accept`, victim.token)).statusCode, 400, 'answered once');
+        assert.equal(
+          (await send('POST', `/api/v1/invitations/${invitation.json().id}/accept`, victim.token)).statusCode,
+          400,
+          'answered once',
+        );
       });
     });
 
@@ -171,9 +257,18 @@ for (const engine of engines()) {
         const admin = await createUserWithToken(t);
         const stranger = await createUser(t);
         const org = (await send('POST', '/api/v1/organizations', admin.token, { name: `leak-${engine}` })).json();
-        const ws = (await send('POST', `/api/v1/organizations/${org.id}/workspaces`, admin.token, { name: 'w' })).json();
-        const unseen = await send('PUT', `/api/v1/workspaces/${ws.id}/members/${stranger.id}`, admin.token, { role: 'viewer' });
-        const unknown = await send('PUT', `/api/v1/workspaces/${ws.id}/members/01a00000-0000-7000-8000-000000000002`, admin.token, { role: 'viewer' });
+        const ws = (
+          await send('POST', `/api/v1/organizations/${org.id}/workspaces`, admin.token, { name: 'w' })
+        ).json();
+        const unseen = await send('PUT', `/api/v1/workspaces/${ws.id}/members/${stranger.id}`, admin.token, {
+          role: 'viewer',
+        });
+        const unknown = await send(
+          'PUT',
+          `/api/v1/workspaces/${ws.id}/members/01a00000-0000-7000-8000-000000000002`,
+          admin.token,
+          { role: 'viewer' },
+        );
         assert.equal(unseen.statusCode, 404);
         assert.equal(unknown.statusCode, 404);
         assert.equal(detail(unseen)[0], detail(unknown)[0]);
@@ -187,7 +282,11 @@ for (const engine of engines()) {
         const byName = await loginFrom(ATTACKER, dave.username, 'wrong-password');
         const ghost = await loginFrom(ATTACKER, `ghost-${engine}`, 'wrong-password');
         assert.equal(byName.statusCode, 429);
-        assert.deepEqual([ghost.statusCode, ghost.json()], [byName.statusCode, byName.json()], 'the same 429 for a name nobody has');
+        assert.deepEqual(
+          [ghost.statusCode, ghost.json()],
+          [byName.statusCode, byName.json()],
+          'the same 429 for a name nobody has',
+        );
         const byEmail = await loginFrom(ATTACKER, dave.email, 'wrong-password');
         const ghostEmail = await loginFrom(ATTACKER, `ghost-${engine}@example.com`, 'wrong-password');
         assert.equal(byEmail.statusCode, 401);
@@ -200,12 +299,18 @@ for (const engine of engines()) {
         const plain = await createUserWithToken(t);
         const target = await createUser(t);
         const before = await hashes();
-        const refused = await send('PATCH', `/api/v1/users/${target.id}`, plain.token, { password: 'x'.repeat(1000) + 'y' });
+        const refused = await send('PATCH', `/api/v1/users/${target.id}`, plain.token, {
+          password: 'x'.repeat(1000) + 'y',
+        });
         assert.equal(refused.statusCode, 403);
-        const missing = await send('PATCH', '/api/v1/users/01a00000-0000-7000-8000-000000000003', plain.token, { password: 'a-strong-password-9' });
+        const missing = await send('PATCH', '/api/v1/users/01a00000-0000-7000-8000-000000000003', plain.token, {
+          password: 'a-strong-password-9',
+        });
         assert.equal(missing.statusCode, 403);
         assert.equal(await hashes(), before, 'no hash was computed');
-        const allowed = await send('PATCH', `/api/v1/users/${target.id}`, t.adminToken, { password: 'a-strong-password-9' });
+        const allowed = await send('PATCH', `/api/v1/users/${target.id}`, t.adminToken, {
+          password: 'a-strong-password-9',
+        });
         assert.equal(allowed.statusCode, 200);
         assert.equal(await hashes(), before + 1, 'the counter counts');
       });
@@ -252,7 +357,14 @@ for (const engine of engines()) {
     describe('9. passwords beyond their length', () => {
       it('whitespace only, one repeated character and common passwords are a 422 password_too_common, and change nothing', async () => {
         const user = await createUserWithToken(t);
-        for (const password of ['        ', '\t\t\t\t\t\t\t\t', 'aaaaaaaaaa', 'password1', 'QWERTYUIOP', '1234567890']) {
+        for (const password of [
+          '        ',
+          '\t\t\t\t\t\t\t\t',
+          'aaaaaaaaaa',
+          'password1',
+          'QWERTYUIOP',
+          '1234567890',
+        ]) {
           const created = await send('POST', '/api/v1/users', t.adminToken, { username: `weak-${engine}`, password });
           assert.equal(created.statusCode, 422, JSON.stringify(password));
           assert.equal(created.json().detail[0].type, 'password_too_common');
@@ -262,8 +374,20 @@ for (const engine of engines()) {
           assert.equal(changed.statusCode, 422);
         }
         assert.equal((await send('GET', `/api/v1/users?username=weak-${engine}`, t.adminToken)).json().length, 0);
-        assert.equal((await loginFrom(OWNER, user.user.username, PASSWORD)).statusCode, 200, 'the password is unchanged');
-        assert.equal((await send('POST', '/api/v1/users', t.adminToken, { username: `strong-${engine}`, password: 'plum-orbit-candle-41' })).statusCode, 201);
+        assert.equal(
+          (await loginFrom(OWNER, user.user.username, PASSWORD)).statusCode,
+          200,
+          'the password is unchanged',
+        );
+        assert.equal(
+          (
+            await send('POST', '/api/v1/users', t.adminToken, {
+              username: `strong-${engine}`,
+              password: 'plum-orbit-candle-41',
+            })
+          ).statusCode,
+          201,
+        );
       });
     });
   });
@@ -272,8 +396,23 @@ for (const engine of engines()) {
     let idp: DevIdp;
     let t: TestApp;
     before(async () => {
-      idp = await startDevIdp({ clients: [{ client_id: 'roster', client_secret: 'roster-secret', redirect_uris: ['http://roster.test/api/v1/auth/sso/callback'] }], accounts: {} });
-      const oidc = await discoverOidc({ issuer: idp.issuer, clientId: 'roster', clientSecret: 'roster-secret', provider: 'dev-idp', publicUrl: 'http://roster.test' });
+      idp = await startDevIdp({
+        clients: [
+          {
+            client_id: 'roster',
+            client_secret: 'roster-secret',
+            redirect_uris: ['http://roster.test/api/v1/auth/sso/callback'],
+          },
+        ],
+        accounts: {},
+      });
+      const oidc = await discoverOidc({
+        issuer: idp.issuer,
+        clientId: 'roster',
+        clientSecret: 'roster-secret',
+        provider: 'dev-idp',
+        publicUrl: 'http://roster.test',
+      });
       t = await createTestApp(engine, { ROSTER_TRUST_PROXY: '1' }, { oidc });
     });
     after(async () => {
@@ -282,7 +421,8 @@ for (const engine of engines()) {
     });
 
     it('one client address holds at most 20 pending logins; others are not affected', async () => {
-      const start = (address: string) => t.app.inject({ method: 'GET', url: '/api/v1/auth/sso/login', headers: { 'x-forwarded-for': address } });
+      const start = (address: string) =>
+        t.app.inject({ method: 'GET', url: '/api/v1/auth/sso/login', headers: { 'x-forwarded-for': address } });
       const statuses = [];
       for (let i = 0; i < 30; i++) statuses.push((await start(ATTACKER)).statusCode);
       assert.deepEqual(statuses, [...Array(20).fill(302), ...Array(10).fill(429)]);
@@ -295,8 +435,6 @@ for (const engine of engines()) {
   });
 }
 
-
-
 for (const engine of engines()) {
   describe(`upgrading a database that holds squatted usernames [${engine}]`, () => {
     it("renames accounts whose username with '@' is not their own email, and keeps the rest", async () => {
@@ -306,21 +444,48 @@ for (const engine of engines()) {
         await migrateTo(handle.db, '0004_sso_logins');
         const now = new Date().toISOString();
         const row = (id: string, username: string, email: string | null, oauth: string | null = null) => ({
-          id, username, username_lower: username.toLowerCase(), email, email_lower: email?.toLowerCase() ?? null,
-          name: null, name_lower: null, avatar_url: null, company: null, job_title: null, metadata: '{}', password_hash: null,
-          oauth_provider: oauth, oauth_id: oauth ? `sub-${id}` : null, is_active: true, is_superuser: false, is_service_account: false,
-          is_internal: false, is_onboarded: false, organization_id: null, version: 1, credential_version: 1, created: now, updated: now,
+          id,
+          username,
+          username_lower: username.toLowerCase(),
+          email,
+          email_lower: email?.toLowerCase() ?? null,
+          name: null,
+          name_lower: null,
+          avatar_url: null,
+          company: null,
+          job_title: null,
+          metadata: '{}',
+          password_hash: null,
+          oauth_provider: oauth,
+          oauth_id: oauth ? `sub-${id}` : null,
+          is_active: true,
+          is_superuser: false,
+          is_service_account: false,
+          is_internal: false,
+          is_onboarded: false,
+          organization_id: null,
+          version: 1,
+          credential_version: 1,
+          created: now,
+          updated: now,
         });
         const squatter = '01a00000-0000-7000-8000-00000000000a';
         const own = '01a00000-0000-7000-8000-00000000000b';
         const sso = '01a00000-0000-7000-8000-00000000000c';
-        await handle.db.insertInto('users').values([
-          row(squatter, 'Alice@Example.com', null),
-          row(own, 'bob@example.com', 'Bob@example.com'),
-          row(sso, 'carol@example.com', 'carol@example.com', 'idp'),
-        ] as never).execute();
+        await handle.db
+          .insertInto('users')
+          .values([
+            row(squatter, 'Alice@Example.com', null),
+            row(own, 'bob@example.com', 'Bob@example.com'),
+            row(sso, 'carol@example.com', 'carol@example.com', 'idp'),
+          ] as never)
+          .execute();
         await migrateToLatest(handle.db);
-        const users = await handle.db.selectFrom('users').select(['id', 'username', 'email_verified', 'version']).orderBy('id').execute();
+        const users = await handle.db
+          .selectFrom('users')
+          .select(['id', 'username', 'email_verified', 'version'])
+          .orderBy('id')
+          .execute();
         assert.deepEqual(
           users.map((u) => [u.id, u.username, Boolean(u.email_verified)]),
           [

@@ -15,13 +15,26 @@ import { engines, freshDatabase, type FreshDatabase } from './helpers.js';
 async function indexes(handle: DatabaseHandle): Promise<string[]> {
   const rows =
     handle.engine === 'postgres'
-      ? (await sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = 'users'`.execute(handle.db)).rows
-      : (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'users'`.execute(handle.db)).rows;
+      ? (
+          await sql<{
+            name: string;
+          }>`select indexname as name from pg_indexes where schemaname = current_schema() and tablename = 'users'`.execute(
+            handle.db,
+          )
+        ).rows
+      : (
+          await sql<{
+            name: string;
+          }>`select name from sqlite_master where type = 'index' and tbl_name = 'users'`.execute(handle.db)
+        ).rows;
   return rows.map((r) => r.name).sort();
 }
 
 async function count(handle: DatabaseHandle): Promise<number> {
-  const row = await handle.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await handle.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -29,7 +42,9 @@ async function seed(url: string, users: number) {
   let stderr = '';
   const code = await runCli(['seed', '--users', String(users)], {
     stdout: () => undefined,
-    stderr: (text) => void (stderr += text),
+    stderr: (text) => {
+      stderr += text;
+    },
     stderrIsTerminal: false,
     readPassword: async () => '',
     env: { ROSTER_DATABASE_URL: url },
@@ -77,7 +92,11 @@ for (const engine of engines()) {
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stderr, /300 users added \(user5000 to user5299\)/);
       assert.equal(await count(handle), 5300);
-      const last = await handle.db.selectFrom('users').select(['email']).where('username_lower', '=', 'user5299').executeTakeFirst();
+      const last = await handle.db
+        .selectFrom('users')
+        .select(['email'])
+        .where('username_lower', '=', 'user5299')
+        .executeTakeFirst();
       assert.equal(last?.email, 'user5299@example.com');
       assert.deepEqual(await indexes(handle), allIndexes);
     });
@@ -117,7 +136,10 @@ for (const engine of engines()) {
       const before = await count(handle);
       const run = await seed(database.processUrl, 2000);
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /^roster seed: an account already uses a name or email the seed needs .*nothing was added$/m);
+      assert.match(
+        run.stderr,
+        /^roster seed: an account already uses a name or email the seed needs .*nothing was added$/m,
+      );
       assert.equal(await count(handle), before);
       assert.deepEqual(await indexes(handle), allIndexes);
       await handle.db.deleteFrom('users').where('username_lower', '=', 'squatter').execute();
@@ -130,7 +152,9 @@ for (const engine of engines()) {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
       await new Promise<void>((resolve, reject) => {
         child.stderr!.on('data', (chunk) => {
           stderr += chunk;

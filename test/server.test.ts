@@ -83,7 +83,10 @@ describe('the server process', () => {
     const env = { ROSTER_DATABASE_URL: `sqlite:${join(dir, 'explicit.db')}`, ROSTER_MIGRATE_ON_START: 'false' };
     const refused = await run(env);
     assert.equal(refused.code, 1);
-    assert.match(refused.output.trim(), /^roster: cannot prepare the database .*behind this version of Roster.*roster migrate/);
+    assert.match(
+      refused.output.trim(),
+      /^roster: cannot prepare the database .*behind this version of Roster.*roster migrate/,
+    );
 
     const migrate = roster(['migrate'], env);
     assert.equal(migrate.status, 0, migrate.stderr);
@@ -115,16 +118,24 @@ describe('the server process', () => {
     const created = roster(['users', 'create', 'piped', '--email', 'piped@example.com'], env, 'piped-password-1\n');
     assert.equal(created.status, 0, created.stderr);
     const listed = roster(['users', 'list', '--json'], env);
-    assert.deepEqual((JSON.parse(listed.stdout) as { username: string }[]).map((u) => u.username), ['piped']);
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { username: string }[]).map((u) => u.username),
+      ['piped'],
+    );
   });
 
   it('refuses a database whose schema is newer than the code', async () => {
     const sqlite = new Database(join(dir, 'roster.db'));
-    sqlite.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9999_from_the_future', new Date().toISOString());
+    sqlite
+      .prepare('insert into kysely_migration (name, timestamp) values (?, ?)')
+      .run('9999_from_the_future', new Date().toISOString());
     sqlite.close();
     const { code, output } = await run({});
     assert.equal(code, 1);
-    assert.match(output.trim(), /^roster: cannot prepare the database .*newer than this version of Roster.*9999_from_the_future/);
+    assert.match(
+      output.trim(),
+      /^roster: cannot prepare the database .*newer than this version of Roster.*9999_from_the_future/,
+    );
     assert.equal(output.trim().split('\n').length, 1);
   });
 });

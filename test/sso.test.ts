@@ -8,7 +8,17 @@ import { SignJWT, decodeJwt, importJWK, type JWTPayload } from 'jose';
 import { startDevIdp, type DevIdp } from '../dev/idp.js';
 import { ConfigError, loadConfig, type OidcConfig } from '../src/config.js';
 import { OidcDiscoveryError, discoverOidc, type OidcClient } from '../src/modules/sso/oidc-client.js';
-import { PASSWORD, bearer, createTestApp, createUser, createUserWithToken, detail, engines, login, type TestApp } from './helpers.js';
+import {
+  PASSWORD,
+  bearer,
+  createTestApp,
+  createUser,
+  createUserWithToken,
+  detail,
+  engines,
+  login,
+  type TestApp,
+} from './helpers.js';
 
 const PUBLIC_URL = 'http://roster.test';
 const CALLBACK = `${PUBLIC_URL}/api/v1/auth/sso/callback`;
@@ -31,7 +41,10 @@ function tamperingFetch(idp: () => DevIdp): typeof fetch {
       const key = await importJWK(idp().signingKey, 'RS256');
       body.id_token = await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid: 'dev-idp-1' }).sign(key);
     }
-    return new Response(JSON.stringify(body), { status: response.status, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(body), {
+      status: response.status,
+      headers: { 'content-type': 'application/json' },
+    });
   }) as typeof fetch;
 }
 
@@ -94,7 +107,12 @@ for (const engine of engines()) {
           { client_id: 'other-app', client_secret: 'other-secret', redirect_uris: [CALLBACK] },
         ],
         accounts: {
-          alice: { email: 'Alice@Example.com', email_verified: true, name: 'Alice Example', picture: 'https://example.com/alice.png' },
+          alice: {
+            email: 'Alice@Example.com',
+            email_verified: true,
+            name: 'Alice Example',
+            picture: 'https://example.com/alice.png',
+          },
           bob: { email: 'bob@example.com', email_verified: true, name: 'Bob' },
           carol: { email: 'carol@example.com', email_verified: false, name: 'Carol' },
           dave: { email: 'taken@example.com', email_verified: true, name: 'Dave' },
@@ -112,7 +130,10 @@ for (const engine of engines()) {
         provider: 'dev-idp',
         publicUrl: PUBLIC_URL,
       };
-      oidc = await discoverOidc(settings, tamperingFetch(() => idp));
+      oidc = await discoverOidc(
+        settings,
+        tamperingFetch(() => idp),
+      );
       t = await createTestApp(engine, {}, { oidc });
     });
     after(async () => {
@@ -145,7 +166,8 @@ for (const engine of engines()) {
       };
     }
     const countUsers = async (app: TestApp = t) =>
-      (await app.app.inject({ method: 'GET', url: '/api/v1/users?limit=1000', headers: bearer(app.adminToken) })).json().length;
+      (await app.app.inject({ method: 'GET', url: '/api/v1/users?limit=1000', headers: bearer(app.adminToken) })).json()
+        .length;
 
     it('redirects to the provider with the authorization code flow, PKCE S256, state and nonce', async () => {
       const start = await t.app.inject({ method: 'GET', url: '/api/v1/auth/sso/login' });
@@ -168,7 +190,9 @@ for (const engine of engines()) {
       const body = response.json();
       assert.equal(body.token_type, 'bearer');
       assert.equal(body.expires_in, 3600);
-      const me = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(body.access_token) })).json();
+      const me = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(body.access_token) })
+      ).json();
       assert.equal(me.username, 'Alice@Example.com');
       assert.equal(me.email, 'Alice@Example.com');
       assert.equal(me.email_verified, true, 'an email from the provider is verified');
@@ -188,29 +212,58 @@ for (const engine of engines()) {
     });
 
     it('finds the same account on the next login and keeps edits made through the API', async () => {
-      const [alice] = (await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=alice', headers: bearer(t.adminToken) })).json();
-      await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${alice.id}`, headers: bearer(t.adminToken), payload: { name: 'Alice, edited' } });
+      const [alice] = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=alice', headers: bearer(t.adminToken) })
+      ).json();
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${alice.id}`,
+        headers: bearer(t.adminToken),
+        payload: { name: 'Alice, edited' },
+      });
       const before = await countUsers();
       const response = await (await signIn('alice')).callback();
       assert.equal(response.statusCode, 200);
-      const me = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      const me = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })
+      ).json();
       assert.equal(me.id, alice.id);
       assert.equal(me.name, 'Alice, edited');
       assert.equal(await countUsers(), before);
     });
 
     it('lists the account through the oauth_provider and oauth_id filters', async () => {
-      const byProvider = await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_provider=dev-idp', headers: bearer(t.adminToken) });
-      assert.deepEqual(byProvider.json().map((u: { oauth_id: string }) => u.oauth_id), ['alice']);
-      const byId = await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_provider=dev-idp&oauth_id=alice', headers: bearer(t.adminToken) });
+      const byProvider = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?oauth_provider=dev-idp',
+        headers: bearer(t.adminToken),
+      });
+      assert.deepEqual(
+        byProvider.json().map((u: { oauth_id: string }) => u.oauth_id),
+        ['alice'],
+      );
+      const byId = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?oauth_provider=dev-idp&oauth_id=alice',
+        headers: bearer(t.adminToken),
+      });
       assert.equal(byId.json().length, 1);
     });
 
     it('refuses to change the username or email of an OAuth2 account (403) and to give it a password', async () => {
       const response = await (await signIn('alice')).callback();
       const token = response.json().access_token;
-      for (const payload of [{ username: 'alice2' }, { email: 'alice2@example.com' }, { password: 'a-password-1', current_password: 'x' }]) {
-        const refused = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload });
+      for (const payload of [
+        { username: 'alice2' },
+        { email: 'alice2@example.com' },
+        { password: 'a-password-1', current_password: 'x' },
+      ]) {
+        const refused = await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/users/me',
+          headers: bearer(token),
+          payload,
+        });
         assert.equal(refused.statusCode, 403, JSON.stringify(payload));
         assert.equal(detail(refused)[0], 'IllegalOperationError');
       }
@@ -221,7 +274,9 @@ for (const engine of engines()) {
     it('does not make later SSO accounts superusers', async () => {
       const response = await (await signIn('bob')).callback();
       assert.equal(response.statusCode, 200);
-      const me = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      const me = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })
+      ).json();
       assert.equal(me.is_superuser, false);
     });
 
@@ -232,14 +287,22 @@ for (const engine of engines()) {
       assert.equal(response.statusCode, 409);
       assert.equal(detail(response)[0], 'EntityExistsError');
       assert.equal(await countUsers(), before);
-      const linked = await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=dave', headers: bearer(t.adminToken) });
+      const linked = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?oauth_id=dave',
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual(linked.json(), []);
       // The email was set by a superuser (verified): the local account keeps it.
-      const local = await t.app.inject({ method: 'GET', url: '/api/v1/users?username=local-dave', headers: bearer(t.adminToken) });
+      const local = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?username=local-dave',
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual([local.json()[0].email, local.json()[0].email_verified], ['TAKEN@example.com', true]);
     });
 
-    it("creates the account when a local account only set the email on itself, and takes the email from it", async () => {
+    it('creates the account when a local account only set the email on itself, and takes the email from it', async () => {
       const { user, token } = await createUserWithToken(t);
       const claimed = await t.app.inject({
         method: 'PATCH',
@@ -252,10 +315,17 @@ for (const engine of engines()) {
       const before = await countUsers();
       const response = await (await signIn('heidi')).callback();
       assert.equal(response.statusCode, 200, response.body);
-      const heidi = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
-      assert.deepEqual([heidi.username, heidi.email, heidi.email_verified, heidi.oauth_id], ['Heidi@example.com', 'Heidi@example.com', true, 'heidi']);
+      const heidi = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })
+      ).json();
+      assert.deepEqual(
+        [heidi.username, heidi.email, heidi.email_verified, heidi.oauth_id],
+        ['Heidi@example.com', 'Heidi@example.com', true, 'heidi'],
+      );
       assert.equal(await countUsers(), before + 1);
-      const local = (await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json();
+      const local = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })
+      ).json();
       assert.deepEqual([local.email, local.email_verified, local.username], [null, false, user.username]);
       const again = await (await signIn('heidi')).callback();
       assert.equal(again.statusCode, 200);
@@ -264,16 +334,28 @@ for (const engine of engines()) {
 
     it("lets no local account take a person's email as its username, so that person's first login still works", async () => {
       const { user, token } = await createUserWithToken(t);
-      for (const payload of [{ username: 'ivy@example.com' }, { username: 'IVY@example.com', email: 'ivy@example.com' }]) {
-        const refused = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload });
+      for (const payload of [
+        { username: 'ivy@example.com' },
+        { username: 'IVY@example.com', email: 'ivy@example.com' },
+      ]) {
+        const refused = await t.app.inject({
+          method: 'PATCH',
+          url: '/api/v1/users/me',
+          headers: bearer(token),
+          payload,
+        });
         assert.equal(refused.statusCode, 400, JSON.stringify(payload));
         assert.equal(detail(refused)[0], 'ValueError');
       }
-      const unchanged = (await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })).json();
+      const unchanged = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) })
+      ).json();
       assert.deepEqual([unchanged.username, unchanged.email], [user.username, null]);
       const response = await (await signIn('ivy')).callback();
       assert.equal(response.statusCode, 200, response.body);
-      const ivy = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      const ivy = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })
+      ).json();
       assert.deepEqual([ivy.username, ivy.oauth_id], ['ivy@example.com', 'ivy']);
     });
 
@@ -289,8 +371,15 @@ for (const engine of engines()) {
 
     it('refuses (401) an inactive account', async () => {
       const first = await (await signIn('frank')).callback();
-      const frank = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(first.json().access_token) })).json();
-      await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${frank.id}`, headers: bearer(t.adminToken), payload: { is_active: false } });
+      const frank = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(first.json().access_token) })
+      ).json();
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${frank.id}`,
+        headers: bearer(t.adminToken),
+        payload: { is_active: false },
+      });
       const again = await (await signIn('frank')).callback();
       assert.equal(again.statusCode, 401);
     });
@@ -309,10 +398,22 @@ for (const engine of engines()) {
     });
 
     const refusals: [string, (flow: Awaited<ReturnType<typeof signIn>>) => Promise<{ statusCode: number }>][] = [
-      ['a state that does not match the browser cookie', (flow) => flow.callback({ path: flow.path.replace(/state=[^&]+/, 'state=forged-state-value-0000000000') })],
+      [
+        'a state that does not match the browser cookie',
+        (flow) => flow.callback({ path: flow.path.replace(/state=[^&]+/, 'state=forged-state-value-0000000000') }),
+      ],
       ['a missing cookie', (flow) => flow.callback({ cookie: 'unrelated=1' })],
-      ['a cookie with a forged signature', (flow) => flow.callback({ cookie: flow.cookie.replace(/\.[^.]+$/, '.forgedsignature') })],
-      ['an error answer from the provider', (flow) => flow.callback({ path: `/api/v1/auth/sso/callback?error=access_denied&state=${flow.location.searchParams.get('state')}` })],
+      [
+        'a cookie with a forged signature',
+        (flow) => flow.callback({ cookie: flow.cookie.replace(/\.[^.]+$/, '.forgedsignature') }),
+      ],
+      [
+        'an error answer from the provider',
+        (flow) =>
+          flow.callback({
+            path: `/api/v1/auth/sso/callback?error=access_denied&state=${flow.location.searchParams.get('state')}`,
+          }),
+      ],
     ];
     for (const [name, act] of refusals) {
       it(`refuses ${name} (401) and creates nothing`, async () => {
@@ -340,13 +441,19 @@ for (const engine of engines()) {
         assert.equal(response.statusCode, 401, response.body);
         assert.equal(detail(response)[0], 'AuthorizationException');
         assert.equal(await countUsers(), before);
-        const grace = await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=grace', headers: bearer(t.adminToken) });
+        const grace = await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/users?oauth_id=grace',
+          headers: bearer(t.adminToken),
+        });
         assert.deepEqual(grace.json(), []);
       });
     }
 
     it('never makes a later SSO account a superuser, even after the first one lost the role', async () => {
-      const [alice] = (await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=alice', headers: bearer(t.adminToken) })).json();
+      const [alice] = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users?oauth_id=alice', headers: bearer(t.adminToken) })
+      ).json();
       const demoted = await t.app.inject({
         method: 'PATCH',
         url: `/api/v1/users/${alice.id}`,
@@ -354,11 +461,20 @@ for (const engine of engines()) {
         payload: { is_superuser: false },
       });
       assert.equal(demoted.statusCode, 200);
-      const superusers = await t.app.inject({ method: 'GET', url: '/api/v1/users?is_superuser=true', headers: bearer(t.adminToken) });
-      assert.deepEqual(superusers.json().map((u: { username: string }) => u.username), ['admin']);
+      const superusers = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?is_superuser=true',
+        headers: bearer(t.adminToken),
+      });
+      assert.deepEqual(
+        superusers.json().map((u: { username: string }) => u.username),
+        ['admin'],
+      );
       const response = await (await signIn('grace')).callback();
       assert.equal(response.statusCode, 200);
-      const me = (await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+      const me = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })
+      ).json();
       assert.equal(me.is_superuser, false);
     });
 
@@ -368,7 +484,13 @@ for (const engine of engines()) {
         await createUser(fresh, { is_superuser: true });
         const response = await (await signIn('alice', fresh)).callback();
         assert.equal(response.statusCode, 200);
-        const me = (await fresh.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(response.json().access_token) })).json();
+        const me = (
+          await fresh.app.inject({
+            method: 'GET',
+            url: '/api/v1/users/me',
+            headers: bearer(response.json().access_token),
+          })
+        ).json();
         assert.equal(me.is_superuser, false);
       } finally {
         await fresh.close();

@@ -26,7 +26,8 @@ for (const engine of engines()) {
     const remove = (id: string, token = t.adminToken) =>
       t.app.inject({ method: 'DELETE', url: `/api/v1/users/${id}`, headers: bearer(token) });
     const exists = async (id: string) =>
-      (await t.app.inject({ method: 'GET', url: `/api/v1/users/${id}`, headers: bearer(t.adminToken) })).statusCode === 200;
+      (await t.app.inject({ method: 'GET', url: `/api/v1/users/${id}`, headers: bearer(t.adminToken) })).statusCode ===
+      200;
 
     it('creates a local account (201) with every given field and the defaults', async () => {
       const response = await create({
@@ -76,7 +77,11 @@ for (const engine of engines()) {
       const response = await create({ username: 'sneaky', password: PASSWORD }, token);
       assert.equal(response.statusCode, 403);
       assert.equal(detail(response)[0], 'IllegalOperationError');
-      const list = await t.app.inject({ method: 'GET', url: '/api/v1/users?username=sneaky', headers: bearer(t.adminToken) });
+      const list = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?username=sneaky',
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual(list.json(), []);
     });
 
@@ -90,7 +95,11 @@ for (const engine of engines()) {
         assert.equal(response.statusCode, 409, JSON.stringify(payload));
         assert.equal(detail(response)[0], 'EntityExistsError');
       }
-      const list = await t.app.inject({ method: 'GET', url: '/api/v1/users?username=heidi2', headers: bearer(t.adminToken) });
+      const list = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?username=heidi2',
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual(list.json(), []);
     });
 
@@ -106,7 +115,11 @@ for (const engine of engines()) {
       const emailIsUsername = await create({ username: 'judy2', password: PASSWORD, email: 'JUDY@example.com' });
       assert.equal(emailIsUsername.statusCode, 409);
       for (const username of ['IVAN@example.com', 'judy2', 'someone-else']) {
-        const list = await t.app.inject({ method: 'GET', url: `/api/v1/users?username=${username}`, headers: bearer(t.adminToken) });
+        const list = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users?username=${username}`,
+          headers: bearer(t.adminToken),
+        });
         assert.deepEqual(list.json(), [], `${username} was not created`);
       }
       // Taking another account's email is refused too, and changes nothing: by the account
@@ -138,7 +151,11 @@ for (const engine of engines()) {
       assert.equal(byAdmin.statusCode, 409);
       assert.equal(detail(byAdmin)[0], 'EntityExistsError');
       assert.equal(await login(t.app, 'ivan@example.com', PASSWORD).then(() => 'ivan'), 'ivan');
-      const after = await t.app.inject({ method: 'GET', url: `/api/v1/users/${user.id}`, headers: bearer(t.adminToken) });
+      const after = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/users/${user.id}`,
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual([after.json().name, after.json().username, after.json().email], [null, user.username, null]);
       assert.equal(owner.email, 'ivan@example.com');
       // An account may use its own email as its username.
@@ -155,14 +172,26 @@ for (const engine of engines()) {
       const response = await create({});
       assert.equal(response.statusCode, 422);
       assert.deepEqual(
-        response.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]).sort(),
-        [['body.password', 'missing'], ['body.username', 'missing']],
+        response
+          .json()
+          .detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type])
+          .sort(),
+        [
+          ['body.password', 'missing'],
+          ['body.username', 'missing'],
+        ],
       );
       // Long, and not one repeated character (which the password policy refuses on its own).
       const long = await create({ username: 'u'.repeat(256), password: 'pass-phrase-'.repeat(86).slice(0, 1025) });
       assert.deepEqual(
-        long.json().detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type]).sort(),
-        [['body.password', 'string_too_long'], ['body.username', 'string_too_long']],
+        long
+          .json()
+          .detail.map((d: { loc: string[]; type: string }) => [d.loc.join('.'), d.type])
+          .sort(),
+        [
+          ['body.password', 'string_too_long'],
+          ['body.username', 'string_too_long'],
+        ],
       );
     });
 
@@ -175,12 +204,19 @@ for (const engine of engines()) {
         assert.equal(response.statusCode, 400, JSON.stringify(payload));
         assert.equal(detail(response)[0], 'ValueError');
       }
-      const list = await t.app.inject({ method: 'GET', url: '/api/v1/users?search=kim', headers: bearer(t.adminToken) });
+      const list = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users?search=kim',
+        headers: bearer(t.adminToken),
+      });
       assert.deepEqual(list.json(), []);
       // Its own email (set by a superuser: verified), compared case-insensitively.
       const own = await create({ username: 'Kim@Example.com', password: PASSWORD, email: 'kim@example.com' });
       assert.equal(own.statusCode, 201, own.body);
-      assert.deepEqual([own.json().username, own.json().email, own.json().email_verified], ['Kim@Example.com', 'kim@example.com', true]);
+      assert.deepEqual(
+        [own.json().username, own.json().email, own.json().email_verified],
+        ['Kim@Example.com', 'kim@example.com', true],
+      );
     });
 
     it('refuses (422 password_too_common) a common, whitespace-only or one-character password, and creates nothing', async () => {
@@ -193,7 +229,11 @@ for (const engine of engines()) {
           [['body.password', 'password_too_common']],
         );
         assert.ok(!response.body.includes(password.trim() || '          '), 'the password is not echoed');
-        const list = await t.app.inject({ method: 'GET', url: `/api/v1/users?username=${username}`, headers: bearer(t.adminToken) });
+        const list = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users?username=${username}`,
+          headers: bearer(t.adminToken),
+        });
         assert.deepEqual(list.json(), []);
       }
     });

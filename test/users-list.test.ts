@@ -41,7 +41,11 @@ for (const engine of engines()) {
       );
       // Created later, but with an id that sorts first: the order is by creation, not by id.
       t.clock.advance(1);
-      await t.store.repos.users.insert('00000000-0000-7000-8000-000000000000', { username: 'zed' }, t.clock.now().toISOString());
+      await t.store.repos.users.insert(
+        '00000000-0000-7000-8000-000000000000',
+        { username: 'zed' },
+        t.clock.now().toISOString(),
+      );
     });
     after(() => t.close());
 
@@ -62,14 +66,40 @@ for (const engine of engines()) {
     it('returns UserRead objects without secrets', async () => {
       const [admin] = (await list('?username=admin')).json();
       assert.deepEqual(Object.keys(admin).sort(), [
-        'avatar_url', 'company', 'created', 'email', 'email_verified', 'id', 'is_active', 'is_onboarded', 'is_service_account',
-        'is_superuser', 'job_title', 'metadata', 'name', 'oauth_id', 'oauth_provider', 'organization_id',
-        'updated', 'username',
+        'avatar_url',
+        'company',
+        'created',
+        'email',
+        'email_verified',
+        'id',
+        'is_active',
+        'is_onboarded',
+        'is_service_account',
+        'is_superuser',
+        'job_title',
+        'metadata',
+        'name',
+        'oauth_id',
+        'oauth_provider',
+        'organization_id',
+        'updated',
+        'username',
       ]);
       assert.ok(!JSON.stringify(admin).includes('argon2'));
       // Verified: emails set by a superuser or by the provider; nothing without an email.
-      const verified = Object.fromEntries((await list('')).json().map((u: { username: string; email_verified: boolean }) => [u.username, u.email_verified]));
-      assert.deepEqual(verified, { admin: false, alice: true, bob: true, carol: false, 'dana@example.org': true, zed: false });
+      const verified = Object.fromEntries(
+        (await list(''))
+          .json()
+          .map((u: { username: string; email_verified: boolean }) => [u.username, u.email_verified]),
+      );
+      assert.deepEqual(verified, {
+        admin: false,
+        alice: true,
+        bob: true,
+        carol: false,
+        'dana@example.org': true,
+        zed: false,
+      });
     });
 
     it('filters by user_id', async () => {
@@ -111,7 +141,8 @@ for (const engine of engines()) {
     it('pages with offset and limit in a stable order, each user exactly once', async () => {
       const all = await usernames('');
       const walked: string[] = [];
-      for (let offset = 0; offset < all.length + 2; offset += 2) walked.push(...(await usernames(`?offset=${offset}&limit=2`)));
+      for (let offset = 0; offset < all.length + 2; offset += 2)
+        walked.push(...(await usernames(`?offset=${offset}&limit=2`)));
       assert.deepEqual(walked, all);
       assert.deepEqual(await usernames('?offset=100'), []);
     });
@@ -124,8 +155,15 @@ for (const engine of engines()) {
         for (const id of [ids[2]!, ids[0]!, ids[1]!]) {
           await t2.store.repos.users.insert(id, { username: `u-${id}` }, sameInstant);
         }
-        const response = await t2.app.inject({ method: 'GET', url: '/api/v1/users?offset=1', headers: bearer(t2.adminToken) });
-        assert.deepEqual(response.json().map((u: { id: string }) => u.id), ids);
+        const response = await t2.app.inject({
+          method: 'GET',
+          url: '/api/v1/users?offset=1',
+          headers: bearer(t2.adminToken),
+        });
+        assert.deepEqual(
+          response.json().map((u: { id: string }) => u.id),
+          ids,
+        );
       } finally {
         await t2.close();
       }
@@ -154,7 +192,10 @@ for (const engine of engines()) {
       const response = await list('?limit=0&offset=-5&is_active=perhaps');
       assert.equal(response.statusCode, 422);
       assert.deepEqual(
-        response.json().detail.map((d: { loc: string[] }) => d.loc[1]).sort(),
+        response
+          .json()
+          .detail.map((d: { loc: string[] }) => d.loc[1])
+          .sort(),
         ['is_active', 'limit', 'offset'],
       );
     });
@@ -196,7 +237,11 @@ for (const engine of engines()) {
       const walked: string[] = [];
       let pages = 0;
       while (url) {
-        const response: LightMyRequestResponse = await t.app.inject({ method: 'GET', url, headers: bearer(t.adminToken) });
+        const response: LightMyRequestResponse = await t.app.inject({
+          method: 'GET',
+          url,
+          headers: bearer(t.adminToken),
+        });
         assert.equal(response.statusCode, 200);
         walked.push(...response.json().map((u: { username: string }) => u.username));
         const link = response.headers.link as string | undefined;
@@ -204,7 +249,10 @@ for (const engine of engines()) {
         if (url) assert.match(url, /is_active=true/, 'the next link keeps the filters');
         pages++;
       }
-      assert.deepEqual(walked, all.filter((u) => u !== 'carol'));
+      assert.deepEqual(
+        walked,
+        all.filter((u) => u !== 'carol'),
+      );
       assert.equal(pages, Math.ceil(walked.length / 2) + (walked.length % 2 === 0 ? 1 : 0));
     });
 
@@ -221,10 +269,18 @@ for (const engine of engines()) {
         const walked: string[] = [];
         let step = 0;
         while (url) {
-          const response: LightMyRequestResponse = await t2.app.inject({ method: 'GET', url, headers: bearer(t2.adminToken) });
+          const response: LightMyRequestResponse = await t2.app.inject({
+            method: 'GET',
+            url,
+            headers: bearer(t2.adminToken),
+          });
           walked.push(...response.json().map((u: { username: string }) => u.username));
           if (step === 1) {
-            await t2.app.inject({ method: 'DELETE', url: `/api/v1/users/${doomed.id}`, headers: bearer(t2.adminToken) });
+            await t2.app.inject({
+              method: 'DELETE',
+              url: `/api/v1/users/${doomed.id}`,
+              headers: bearer(t2.adminToken),
+            });
             t2.clock.advance(1);
             await createUser(t2, { username: 'newcomer' });
           }
@@ -242,8 +298,12 @@ for (const engine of engines()) {
     it('refuses a malformed cursor, or a cursor with an offset (422 on query.after)', async () => {
       const first = await list('?limit=1');
       const next = new URLSearchParams(/<[^?]+\?([^>]+)>/.exec(first.headers.link as string)![1]).get('after')!;
-      const impossible = Buffer.from('2024-02-30T00:00:00.000Z|01890000-0000-7000-8000-000000000000').toString('base64url');
-      const yearZero = Buffer.from('0000-01-01T00:00:00.000Z|01890000-0000-7000-8000-000000000000').toString('base64url');
+      const impossible = Buffer.from('2024-02-30T00:00:00.000Z|01890000-0000-7000-8000-000000000000').toString(
+        'base64url',
+      );
+      const yearZero = Buffer.from('0000-01-01T00:00:00.000Z|01890000-0000-7000-8000-000000000000').toString(
+        'base64url',
+      );
       for (const query of [
         '?after=garbage',
         `?after=${Buffer.from('x|y').toString('base64url')}`,
@@ -262,7 +322,10 @@ for (const engine of engines()) {
       await createUser(t, { username: 'q-mark', name: 'Q?mark' });
       const response = await list('?search=q?&is_active=true&limit=1');
       assert.equal(response.statusCode, 200);
-      assert.deepEqual(response.json().map((u: { username: string }) => u.username), ['q-mark']);
+      assert.deepEqual(
+        response.json().map((u: { username: string }) => u.username),
+        ['q-mark'],
+      );
       const next = /^<([^>]+)>; rel="next"$/.exec(response.headers.link as string)!;
       const kept = new URL(next[1]!, 'http://x').searchParams;
       assert.deepEqual([kept.get('search'), kept.get('is_active'), kept.get('limit')], ['q?', 'true', '1']);
@@ -288,7 +351,12 @@ for (const engine of engines()) {
     });
 
     it("filters by organization_id: that organization's service accounts", async () => {
-      const org = await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bearer(t.adminToken), payload: { name: 'list-org' } });
+      const org = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/organizations',
+        headers: bearer(t.adminToken),
+        payload: { name: 'list-org' },
+      });
       const robot = await t.app.inject({
         method: 'POST',
         url: `/api/v1/organizations/${org.json().id}/service_accounts`,

@@ -24,7 +24,12 @@ for (const engine of engines()) {
     const get = (id: string, token = t.adminToken) =>
       t.app.inject({ method: 'GET', url: `/api/v1/users/${id}`, headers: bearer(token) });
     const patch = (id: string, payload: unknown, token = t.adminToken, headers: Record<string, string> = {}) =>
-      t.app.inject({ method: 'PATCH', url: `/api/v1/users/${id}`, headers: { ...bearer(token), ...headers }, payload: payload as object });
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${id}`,
+        headers: { ...bearer(token), ...headers },
+        payload: payload as object,
+      });
     const internalId = async () => (await t.store.repos.users.findInternal())!.id;
 
     it('gets a user with an ETag carrying its version', async () => {
@@ -74,7 +79,12 @@ for (const engine of engines()) {
       assert.equal(response.headers.etag, '"v2"');
       const me = await t.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(token) });
       assert.deepEqual(me.json(), body);
-      const viaMe = await t.app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(token), payload: { name: 'Frankie' } });
+      const viaMe = await t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/users/me',
+        headers: bearer(token),
+        payload: { name: 'Frankie' },
+      });
       assert.equal(viaMe.statusCode, 200);
       assert.equal(viaMe.json().name, 'Frankie');
     });
@@ -88,7 +98,12 @@ for (const engine of engines()) {
     });
 
     it('clears nullable fields with null and replaces metadata as a whole', async () => {
-      const user = await createUser(t, { name: 'N', company: 'C', email: 'clear-me@example.com', metadata: { a: 1, b: 2 } });
+      const user = await createUser(t, {
+        name: 'N',
+        company: 'C',
+        email: 'clear-me@example.com',
+        metadata: { a: 1, b: 2 },
+      });
       const body = (await patch(user.id, { name: null, company: null, email: null, metadata: { c: 3 } })).json();
       assert.equal(body.name, null);
       assert.equal(body.company, null);
@@ -109,10 +124,17 @@ for (const engine of engines()) {
       const byAdmin = await patch(user.id, { email: 'by-admin-2@example.com' });
       assert.deepEqual([byAdmin.json().email, byAdmin.json().email_verified], ['by-admin-2@example.com', true]);
       const changedBySelf = await patch(user.id, { email: 'by-self-2@example.com' }, token);
-      assert.deepEqual([changedBySelf.json().email, changedBySelf.json().email_verified], ['by-self-2@example.com', false]);
+      assert.deepEqual(
+        [changedBySelf.json().email, changedBySelf.json().email_verified],
+        ['by-self-2@example.com', false],
+      );
       // An unverified email is no login name (3); once a superuser sets it, it is.
       const attempt = () =>
-        t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'by-self-2@example.com', password: PASSWORD } });
+        t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { username: 'by-self-2@example.com', password: PASSWORD },
+        });
       assert.equal((await attempt()).statusCode, 401);
       assert.equal((await patch(user.id, { email: null })).statusCode, 200);
       assert.equal((await patch(user.id, { email: 'by-self-2@example.com' })).json().email_verified, true);
@@ -123,7 +145,11 @@ for (const engine of engines()) {
       const { user, token } = await createUserWithToken(t);
       assert.equal((await patch(user.id, { email: 'confirm-me@example.com' }, token)).json().email_verified, false);
       const resent = await patch(user.id, { email: 'confirm-me@example.com', name: 'Confirm' });
-      assert.equal(resent.json().email_verified, false, 're-sending the email (a PUT of the whole object) verifies nothing');
+      assert.equal(
+        resent.json().email_verified,
+        false,
+        're-sending the email (a PUT of the whole object) verifies nothing',
+      );
       const refused = await patch(user.id, { email_verified: true }, token);
       assert.equal(refused.statusCode, 403, 'an account cannot verify its own email');
       const confirmed = await patch(user.id, { email_verified: true });
@@ -139,7 +165,11 @@ for (const engine of engines()) {
       const refusals: [string, Record<string, unknown>, string][] = [
         ['another address, by the account', { username: 'someone@example.com', name: 'x' }, token],
         ['another address, by a superuser', { username: 'someone@example.com', name: 'x' }, t.adminToken],
-        ['a new email of its own, unverified', { username: 'mine@example.com', email: 'mine@example.com', name: 'x' }, token],
+        [
+          'a new email of its own, unverified',
+          { username: 'mine@example.com', email: 'mine@example.com', name: 'x' },
+          token,
+        ],
       ];
       for (const [what, payload, caller] of refusals) {
         const response = await patch(user.id, payload, caller);
@@ -162,7 +192,10 @@ for (const engine of engines()) {
       assert.deepEqual((await get(user.id)).json(), renamed.json());
       const both = await patch(other.id, { username: 'both@example.com', email: 'both@example.com' });
       assert.equal(both.statusCode, 200, both.body);
-      assert.deepEqual([both.json().username, both.json().email, both.json().email_verified], ['both@example.com', 'both@example.com', true]);
+      assert.deepEqual(
+        [both.json().username, both.json().email, both.json().email_verified],
+        ['both@example.com', 'both@example.com', true],
+      );
     });
 
     it('answers 200 and changes nothing for an empty body', async () => {
@@ -283,7 +316,10 @@ for (const engine of engines()) {
 
     it('requires the current password to change one’s own password (403 otherwise)', async () => {
       const { user, token } = await createUserWithToken(t);
-      for (const payload of [{ password: 'brand-new-pass' }, { password: 'brand-new-pass', current_password: 'wrong-password' }]) {
+      for (const payload of [
+        { password: 'brand-new-pass' },
+        { password: 'brand-new-pass', current_password: 'wrong-password' },
+      ]) {
         const response = await patch(user.id, payload, token);
         assert.equal(response.statusCode, 403, JSON.stringify(payload));
       }
@@ -329,7 +365,10 @@ for (const engine of engines()) {
         const response = await patch(user.id, payload, caller);
         assert.equal(response.statusCode, 422, JSON.stringify(payload));
         const issues = response.json().detail as { loc: string[]; type: string }[];
-        assert.deepEqual(issues.map((i) => [i.loc.join('.'), i.type]), [['body.password', 'password_too_common']]);
+        assert.deepEqual(
+          issues.map((i) => [i.loc.join('.'), i.type]),
+          [['body.password', 'password_too_common']],
+        );
         assert.ok(!('input' in issues[0]!), 'passwords are not echoed');
       }
       assert.deepEqual((await get(user.id)).json(), user);

@@ -5,8 +5,7 @@
  * never decide access themselves.
  */
 import type { Role } from '../db/schema.js';
-import type { UserRecord, UserScope } from '../modules/users/users.repository.js';
-import type { WorkspaceRecord } from '../modules/workspaces/workspaces.repository.js';
+import type { UserRecord, UserScope, WorkspaceRecord } from '../domain/records.js';
 
 /** The authenticated caller of a request. */
 export interface Principal {
@@ -65,7 +64,10 @@ export interface Affiliations {
   organizationIds: readonly string[];
 }
 
-export function affiliations(principal: Principal, memberships: { organization_id: string; role: Role }[]): Affiliations {
+export function affiliations(
+  principal: Principal,
+  memberships: { organization_id: string; role: Role }[],
+): Affiliations {
   const roles = new Map(memberships.map((m) => [m.organization_id, m.role]));
   const ids = new Set(roles.keys());
   if (principal.user.organization_id) ids.add(principal.user.organization_id);
@@ -85,7 +87,9 @@ export function userScope(principal: Principal, aff: Affiliations | undefined): 
 
 /** Whether the caller administers the organization a service account belongs to. */
 export function administersServiceAccount(aff: Affiliations, target: UserRecord): boolean {
-  return target.is_service_account && target.organization_id !== null && aff.roles.get(target.organization_id) === 'admin';
+  return (
+    target.is_service_account && target.organization_id !== null && aff.roles.get(target.organization_id) === 'admin'
+  );
 }
 
 /** Profile fields, username, email (4.3): the user itself, a superuser, an admin of a service account's organization. */

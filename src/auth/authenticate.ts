@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { logAccount } from '../http/observability.js';
 import type { Principal } from './access.js';
-import type { AuthService } from '../modules/auth/auth.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,8 +17,13 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** Resolves a bearer credential to its caller (the auth module's service implements it). */
+export interface Authenticator {
+  authenticate(token: string | undefined, address: string): Promise<Principal>;
+}
+
 /** An `onRequest` hook that requires a valid bearer credential and sets `request.principal`. */
-export function authenticate(auth: AuthService) {
+export function authenticate(auth: Authenticator) {
   return async function requireAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.principal = await auth.authenticate(bearerToken(request), request.ip);
     logAccount(request, reply, request.principal.user.id);

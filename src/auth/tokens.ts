@@ -14,8 +14,13 @@ export function newApiKey(): string {
   return API_KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** SHA-256 of a text, base64url: how tokens, keys and rate-limit keys are stored. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return sha256(token);
 }
 
 /** A strong random password for the internal account when none is configured. */

@@ -61,11 +61,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
    * schema: they refuse a database that is missing or has migrations pending
    * (a newer schema is fine, as for a running server during an upgrade).
    */
-  const withDatabase = async <T>(work: (handle: DatabaseHandle, config: Config) => Promise<T>, migrate = false): Promise<T> => {
+  const withDatabase = async <T>(
+    work: (handle: DatabaseHandle, config: Config) => Promise<T>,
+    migrate = false,
+  ): Promise<T> => {
     const settings = config();
     const where = describeDatabaseUrl(settings.databaseUrl);
-    if (!migrate && settings.databaseUrl.startsWith('sqlite:') && !existsSync(settings.databaseUrl.slice('sqlite:'.length))) {
-      throw new CliFailure(`there is no database at ${where}: check ROSTER_DATABASE_URL, or start Roster once to create it`);
+    if (
+      !migrate &&
+      settings.databaseUrl.startsWith('sqlite:') &&
+      !existsSync(settings.databaseUrl.slice('sqlite:'.length))
+    ) {
+      throw new CliFailure(
+        `there is no database at ${where}: check ROSTER_DATABASE_URL, or start Roster once to create it`,
+      );
     }
     const handle = await openDatabase(settings.databaseUrl, { poolSize: 2 });
     try {
@@ -96,7 +105,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
 
   /** The account named `username` (case-insensitively), or a one-line failure. */
   const account = async (users: UsersService, username: string) => {
-    const found = await users.list(operator, { filters: { username }, page: { offset: 0, limit: 1 }, includeTotal: false });
+    const found = await users.list(operator, {
+      filters: { username },
+      page: { offset: 0, limit: 1 },
+      includeTotal: false,
+    });
     const user = found.users[0];
     if (!user) throw new CliFailure(`no account is named ${username}`);
     return user;
@@ -105,7 +118,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
   /** A new password: generated (and printed once), or read from standard input / a prompt. */
   const newPassword = async (generate: boolean | undefined, schema: object, fields: Record<string, unknown>) => {
     const password = generate ? generatePassword() : await io.readPassword('New password: ');
-    if (!generate && password === '') throw new CliFailure('no password given (pipe one on standard input, or use --generate)');
+    if (!generate && password === '')
+      throw new CliFailure('no password given (pipe one on standard input, or use --generate)');
     checkInput(schema, { ...fields, password });
     return { password, generated: generate === true };
   };
@@ -126,9 +140,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
       const handle = await openDatabase(settings.databaseUrl, { poolSize: 1 });
       try {
         const applied = await migrateToLatest(handle.db);
-        io.stdout(applied.length === 0 ? 'roster migrate: the schema is up to date\n' : `roster migrate: applied ${applied.join(', ')}\n`);
+        io.stdout(
+          applied.length === 0
+            ? 'roster migrate: the schema is up to date\n'
+            : `roster migrate: applied ${applied.join(', ')}\n`,
+        );
       } catch (error) {
-        throw new CliFailure(`cannot migrate the database (${describeDatabaseUrl(settings.databaseUrl)}): ${(error as Error).message}`);
+        throw new CliFailure(
+          `cannot migrate the database (${describeDatabaseUrl(settings.databaseUrl)}): ${(error as Error).message}`,
+        );
       } finally {
         await handle.close().catch(() => undefined);
       }
@@ -161,7 +181,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
   users
     .command('list')
     .description('list accounts, in creation order')
-    .option('--search <prefix>', 'case-insensitive prefix of the username, email or name (1 to 255 characters)', searchPrefix)
+    .option(
+      '--search <prefix>',
+      'case-insensitive prefix of the username, email or name (1 to 255 characters)',
+      searchPrefix,
+    )
     .option('--limit <n>', 'at most this many', positiveInteger)
     .option('--json', 'one JSON array of UserRead objects')
     .action(async (options: { search?: string; limit?: number; json?: boolean }) => {
@@ -193,25 +217,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
     .option('--name <name>', 'its display name')
     .option('--superuser', 'make it a superuser')
     .option('--generate', 'generate a strong password and print it once')
-    .action(async (username: string, options: { email?: string; name?: string; superuser?: boolean; generate?: boolean }) => {
-      const fields = {
-        username,
-        ...(options.email !== undefined ? { email: options.email } : {}),
-        ...(options.name !== undefined ? { name: options.name } : {}),
-        ...(options.superuser ? { is_superuser: true } : {}),
-      };
-      checkInput(UserCreate, { ...fields, password: 'checked-below' });
-      const { password, generated } = await newPassword(options.generate, UserCreate, fields);
-      await withUsers(async (service) => {
-        const user = await service.create(operator, { ...fields, password });
-        io.stdout(`created ${user.username} (${user.id})${user.is_superuser ? ', a superuser' : ''}\n`);
-        if (generated) io.stdout(`password (shown once): ${password}\n`);
-      });
-    });
+    .action(
+      async (username: string, options: { email?: string; name?: string; superuser?: boolean; generate?: boolean }) => {
+        const fields = {
+          username,
+          ...(options.email !== undefined ? { email: options.email } : {}),
+          ...(options.name !== undefined ? { name: options.name } : {}),
+          ...(options.superuser ? { is_superuser: true } : {}),
+        };
+        checkInput(UserCreate, { ...fields, password: 'checked-below' });
+        const { password, generated } = await newPassword(options.generate, UserCreate, fields);
+        await withUsers(async (service) => {
+          const user = await service.create(operator, { ...fields, password });
+          io.stdout(`created ${user.username} (${user.id})${user.is_superuser ? ', a superuser' : ''}\n`);
+          if (generated) io.stdout(`password (shown once): ${password}\n`);
+        });
+      },
+    );
 
   users
     .command('set-password <username>')
-    .description("set a local account's password (from standard input, a prompt, or --generate); its sessions are revoked")
+    .description(
+      "set a local account's password (from standard input, a prompt, or --generate); its sessions are revoked",
+    )
     .option('--generate', 'generate a strong password and print it once')
     .action(async (username: string, options: { generate?: boolean }) => {
       const { password, generated } = await newPassword(options.generate, UserUpdate, {});
@@ -278,7 +306,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
 }
 
 function failureMessage(error: unknown): string {
-  if (error instanceof CliFailure || error instanceof ConfigError || error instanceof StartupError) return error.message;
+  if (error instanceof CliFailure || error instanceof ConfigError || error instanceof StartupError)
+    return error.message;
   if (error instanceof DomainError) return `refused: ${error.message}`;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|28P01|3D000)$/.test(code)) {
@@ -298,14 +327,20 @@ function table(users: PublicUserRecord[]): string {
     u.id,
     u.username,
     u.email ?? '',
-    [u.is_active ? 'active' : 'inactive', u.is_superuser ? 'superuser' : '', u.is_service_account ? 'service' : '', u.oauth_provider ? `sso:${u.oauth_provider}` : '']
+    [
+      u.is_active ? 'active' : 'inactive',
+      u.is_superuser ? 'superuser' : '',
+      u.is_service_account ? 'service' : '',
+      u.oauth_provider ? `sso:${u.oauth_provider}` : '',
+    ]
       .filter(Boolean)
       .join(','),
     u.created,
   ]);
   const header = ['ID', 'USERNAME', 'EMAIL', 'FLAGS', 'CREATED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
+  const line = (cells: string[]) =>
+    `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
   return [line(header), ...rows.map(line), `${users.length} account${users.length === 1 ? '' : 's'}\n`].join('');
 }
 

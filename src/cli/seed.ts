@@ -14,12 +14,67 @@ import { randomBytes } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { hashPassword } from '../auth/passwords.js';
-import { asUniqueViolation, analyze, prepareBulkLoad, suspendIndexes, type DatabaseHandle } from '../db/dialect.js';
+import { analyze, prepareBulkLoad, suspendIndexes, type DatabaseHandle } from '../db/dialect.js';
+import { UniqueViolation } from '../db/errors.js';
 import type { UsersTable } from '../db/schema.js';
 import { UsersRepository } from '../modules/users/users.repository.js';
 
-const FIRST = ['Ava', 'Ben', 'Chloe', 'Dan', 'Ella', 'Finn', 'Grace', 'Hugo', 'Isla', 'Jack', 'Kai', 'Lena', 'Max', 'Nora', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sam', 'Tara', 'Umar', 'Vera', 'Will', 'Xena', 'Yuki', 'Zoe'];
-const LAST = ['Adams', 'Brown', 'Chen', 'Diaz', 'Evans', 'Fischer', 'Garcia', 'Hill', 'Ito', 'Jones', 'Kim', 'Lopez', 'Meyer', 'Nguyen', 'Olsen', 'Patel', 'Quist', 'Rossi', 'Smith', 'Tanaka', 'Ueda', 'Varga', 'Weber', 'Xu', 'Young', 'Zhang'];
+const FIRST = [
+  'Ava',
+  'Ben',
+  'Chloe',
+  'Dan',
+  'Ella',
+  'Finn',
+  'Grace',
+  'Hugo',
+  'Isla',
+  'Jack',
+  'Kai',
+  'Lena',
+  'Max',
+  'Nora',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sam',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Will',
+  'Xena',
+  'Yuki',
+  'Zoe',
+];
+const LAST = [
+  'Adams',
+  'Brown',
+  'Chen',
+  'Diaz',
+  'Evans',
+  'Fischer',
+  'Garcia',
+  'Hill',
+  'Ito',
+  'Jones',
+  'Kim',
+  'Lopez',
+  'Meyer',
+  'Nguyen',
+  'Olsen',
+  'Patel',
+  'Quist',
+  'Rossi',
+  'Smith',
+  'Tanaka',
+  'Ueda',
+  'Varga',
+  'Weber',
+  'Xu',
+  'Young',
+  'Zhang',
+];
 /** Rows per INSERT statement (SQLite allows at most 32,766 parameters in one). */
 const ROWS_PER_STATEMENT = 1000;
 
@@ -28,10 +83,8 @@ export const SEEDED_PASSWORD = 'seeded-password';
 /** A seed that could not run; nothing was added. */
 export class SeedRefused extends Error {}
 
-export interface SeedProgress {
-  /** Rows written so far, out of `total`; `indexing` once every row is in and the indexes are being built. */
-  (done: number, total: number, phase: 'rows' | 'indexing'): void;
-}
+/** Rows written so far, out of `total`; `indexing` once every row is in and the indexes are being built. */
+export type SeedProgress = (done: number, total: number, phase: 'rows' | 'indexing') => void;
 
 export interface SeedResult {
   /** The number of the first account added (`user<first>`). */
@@ -67,8 +120,8 @@ export async function seedUsers(handle: DatabaseHandle, count: number, progress:
       await rebuildIndexes();
     });
   } catch (error) {
-    const violation = asUniqueViolation(error);
-    if (violation) {
+    if (error instanceof UniqueViolation) {
+      const violation = error;
       throw new SeedRefused(
         `an account already uses a name or email the seed needs (${violation.target}); nothing was added`,
       );

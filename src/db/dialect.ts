@@ -1,7 +1,8 @@
 /**
  * Everything that differs between SQLite and PostgreSQL lives here: opening a
- * connection, column types for migrations, parameter conversion, and the
- * recognition of constraint violations. The rest of Roster is engine-neutral.
+ * connection, column types for migrations, parameter conversion, locks; the
+ * drivers' errors become the typed errors of `errors.ts` on the way out. The
+ * rest of Roster is engine-neutral.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -22,6 +23,7 @@ import {
   type SqliteStatement,
   type SqliteDialectConfig,
 } from 'kysely';
+import { NormalisingDialect } from './normalising-dialect.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -65,7 +67,7 @@ async function openSqlite(path: string, options: OpenOptions): Promise<DatabaseH
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: sqliteForKysely(sqlite) }),
+    dialect: new NormalisingDialect(new ImmediateSqliteDialect({ database: sqliteForKysely(sqlite) })),
     ...logOption(options),
   });
   return { db, engine: 'sqlite', close: () => db.destroy() };
@@ -78,7 +80,10 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...logOption(options) });
+  const db = new Kysely<Database>({
+    dialect: new NormalisingDialect(new PostgresDialect({ pool })),
+    ...logOption(options),
+  });
   return { db, engine: 'postgres', close: () => db.destroy() };
 }
 
@@ -250,42 +255,4 @@ export function columnTypes(engine: Engine) {
 /** The engine behind a Kysely instance (migrations receive only the instance). */
 export function engineOf(db: Kysely<unknown>): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
-}
-
-/** A unique-constraint violation, normalised across drivers. */
-export interface UniqueViolation {
-  /** The constraint's or column's name as the driver reports it, e.g. `users_username_lower_key`. */
-  target: string;
-}
-
-/** Recognises a unique violation (SQLite SQLITE_CONSTRAINT_UNIQUE / PostgreSQL 23505). */
-export function asUniqueViolation(error: unknown): UniqueViolation | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { code?: unknown; message?: unknown; constraint?: unknown };
-  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    // "UNIQUE constraint failed: users.username_lower"
-    return { target: String(e.message).replace(/^.*failed: /, '') };
-  }
-  if (e.code === '23505') return { target: String(e.constraint ?? '') };
-  return undefined;
-}
-
-/** Recognises a foreign-key violation (SQLite SQLITE_CONSTRAINT_FOREIGNKEY / PostgreSQL 23503). */
-export function isForeignKeyViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
-}
-
-/**
- * A failure worth retrying, not the client's fault: SQLite's lock wait timed
- * out (SQLITE_BUSY), or PostgreSQL aborted a transaction for a serialization
- * failure (40001) or deadlock (40P01).
- */
-export function isTransientFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || code === '40001' || code === '40P01'
-  );
 }

@@ -8,7 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
-import { isForeignKeyViolation, isTransientFailure } from '../db/dialect.js';
+import { DatabaseBusy, ForeignKeyViolation } from '../db/errors.js';
 import { AuthorizationException, DomainError, InvalidInput, TooManyRequests } from '../domain/errors.js';
 import { toValidationIssues, type ValidationIssue } from './validation.js';
 
@@ -59,13 +59,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return domainError(reply, error.statusCode, 'ValueError', 'the request could not be processed');
   }
 
-  if (isForeignKeyViolation(error)) {
+  if (error instanceof ForeignKeyViolation) {
     // Something the request refers to was deleted by a concurrent request.
     request.log.warn({ err: error }, 'referenced row vanished');
     return domainError(reply, 404, 'KeyError', 'a resource this request refers to no longer exists');
   }
 
-  if (isTransientFailure(error)) {
+  if (error instanceof DatabaseBusy) {
     request.log.warn({ err: error }, 'database busy');
     reply.header('Retry-After', '1');
     return domainError(reply, 503, 'ServiceUnavailable', 'the database is busy; retry the request');
@@ -99,7 +99,10 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
       {
         type: 'value_error',
         loc: ['path'],
-        msg: error.code === 'FST_ERR_BAD_URL' ? 'Value error, the path is not validly encoded' : 'Value error, a path parameter is too long',
+        msg:
+          error.code === 'FST_ERR_BAD_URL'
+            ? 'Value error, the path is not validly encoded'
+            : 'Value error, a path parameter is too long',
       },
     ]);
   }
@@ -127,7 +130,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     ...BASELINE_HEADERS,
   };
   if (socket.writable) {
-    const head = Object.entries(headers).map(([key, value]) => `${key}: ${value}\r\n`).join('');
+    const head = Object.entries(headers)
+      .map(([key, value]) => `${key}: ${value}\r\n`)
+      .join('');
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
   }
   socket.destroy(error);

@@ -3,10 +3,11 @@
  * (API.md 9). Every response carries `X-Request-Id`; every log line of a
  * request carries `request_id`, and `account_id` once the caller is known.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { sha256 } from '../auth/tokens.js';
 import { AuthorizationException } from '../domain/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -70,7 +71,7 @@ export function logAccount(request: FastifyRequest, reply: FastifyReply, account
 }
 
 function sameSecret(a: string, b: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const digest = (value: string) => Buffer.from(sha256(value));
   return timingSafeEqual(digest(a), digest(b));
 }
 

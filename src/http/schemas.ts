@@ -66,7 +66,12 @@ export function errorResponses(...statuses: ErrorStatus[]) {
 
 /** `offset` / `limit` pagination, as on the users list. */
 export const PageQuery = Type.Object({
-  offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Offset for pagination' }),
+  offset: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+    description: 'Offset for pagination',
+  }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Limit for pagination' }),
 });
 
@@ -78,7 +83,4 @@ export const RoleSchema = Type.Union([Type.Literal('admin'), Type.Literal('edito
 export const RoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false, title: 'MembershipUpdate' });
 
 /** `{"user": UserRead, "role": ...}`: one member of an organization or workspace. */
-export const MemberRead = Type.Object(
-  { user: Type.Ref('UserRead'), role: RoleSchema },
-  { title: 'MemberRead' },
-);
+export const MemberRead = Type.Object({ user: Type.Ref('UserRead'), role: RoleSchema }, { title: 'MemberRead' });

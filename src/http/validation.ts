@@ -70,7 +70,9 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
       }
       return true;
     }
-    return { error: Object.assign(new Error('validation failed'), { validation: [...(validate.errors ?? []), ...nul] }) };
+    return {
+      error: Object.assign(new Error('validation failed'), { validation: [...(validate.errors ?? []), ...nul] }),
+    };
   };
 };
 
@@ -195,7 +197,11 @@ function toIssue(error: ErrorObject, root: string, data: unknown): ValidationIss
     case NO_NUL:
       return { type: 'string_nul', loc, msg: 'Value error, text must not contain NUL characters' };
     case NOT_UNICODE:
-      return { type: 'string_unicode', loc, msg: 'Input should be a valid string: text must be valid Unicode (no lone surrogate)' };
+      return {
+        type: 'string_unicode',
+        loc,
+        msg: 'Input should be a valid string: text must be valid Unicode (no lone surrogate)',
+      };
     case PASSWORD_POLICY:
       return {
         type: 'password_too_common',
@@ -216,7 +222,11 @@ function toIssue(error: ErrorObject, root: string, data: unknown): ValidationIss
     case 'if':
       return undefined; // the branch errors already say what is wrong
     default:
-      return withInput({ type: 'value_error', loc, msg: `Value error, ${error.message ?? 'invalid value'}` }, path, input);
+      return withInput(
+        { type: 'value_error', loc, msg: `Value error, ${error.message ?? 'invalid value'}` },
+        path,
+        input,
+      );
   }
 }
 
@@ -250,7 +260,11 @@ function typeIssue(expected: string, loc: (string | number)[], fromText: boolean
         ? { type: 'bool_parsing', loc, msg: 'Input should be a valid boolean, unable to interpret input' }
         : { type: 'bool_type', loc, msg: 'Input should be a valid boolean' };
     case 'object':
-      return { type: loc.length === 1 ? 'model_attributes_type' : 'dict_type', loc, msg: 'Input should be a valid dictionary' };
+      return {
+        type: loc.length === 1 ? 'model_attributes_type' : 'dict_type',
+        loc,
+        msg: 'Input should be a valid dictionary',
+      };
     case 'array':
       return { type: 'list_type', loc, msg: 'Input should be a valid list' };
     default:

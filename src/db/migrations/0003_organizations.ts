@@ -24,7 +24,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created', t.timestamp, (c) => c.notNull())
     .addPrimaryKeyConstraint('organization_members_pkey', ['organization_id', 'user_id'])
     .execute();
-  await db.schema.createIndex('organization_members_user_id_idx').on('organization_members').column('user_id').execute();
+  await db.schema
+    .createIndex('organization_members_user_id_idx')
+    .on('organization_members')
+    .column('user_id')
+    .execute();
 
   await db.schema
     .createTable('workspaces')

@@ -38,7 +38,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('login_failures_name_key_idx').on('login_failures').column('name_key').execute();
 
   await sql`delete from sso_logins`.execute(db);
-  await db.schema.alterTable('sso_logins').addColumn('address_key', 'text', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema
+    .alterTable('sso_logins')
+    .addColumn('address_key', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
   await db.schema.createIndex('sso_logins_address_key_idx').on('sso_logins').column('address_key').execute();
 
   await db.schema
@@ -56,7 +59,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires', t.timestamp, (c) => c.notNull())
     .addColumn('updated', t.timestamp, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('invitations_organization_id_idx').on('invitations').columns(['organization_id', 'created']).execute();
+  await db.schema
+    .createIndex('invitations_organization_id_idx')
+    .on('invitations')
+    .columns(['organization_id', 'created'])
+    .execute();
   await db.schema.createIndex('invitations_user_id_idx').on('invitations').column('user_id').execute();
   await db.schema.createIndex('invitations_email_lower_idx').on('invitations').column('email_lower').execute();
 }

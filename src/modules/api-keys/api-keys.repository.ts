@@ -29,7 +29,14 @@ function toApiKey(row: ApiKeyRow): ApiKeyRecord {
   };
 }
 
-const COLUMNS = ['api_keys.id', 'api_keys.user_id', 'api_keys.name', 'api_keys.created', 'api_keys.expires', 'api_keys.last_used'] as const;
+const COLUMNS = [
+  'api_keys.id',
+  'api_keys.user_id',
+  'api_keys.name',
+  'api_keys.created',
+  'api_keys.expires',
+  'api_keys.last_used',
+] as const;
 
 export class ApiKeysRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -39,12 +46,23 @@ export class ApiKeysRepository {
   }
 
   async listForUser(userId: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.selectFrom('api_keys').select(COLUMNS).where('user_id', '=', userId).orderBy('created').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .select(COLUMNS)
+      .where('user_id', '=', userId)
+      .orderBy('created')
+      .orderBy('id')
+      .execute();
     return rows.map(toApiKey);
   }
 
   async findForUser(userId: string, id: string): Promise<ApiKeyRecord | undefined> {
-    const row = await this.db.selectFrom('api_keys').select(COLUMNS).where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select(COLUMNS)
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toApiKey(row);
   }
 
@@ -67,7 +85,14 @@ export class ApiKeysRepository {
     if (!row) return undefined;
     const { key_id, key_name, key_created, key_expires, key_last_used, ...user } = row;
     return {
-      key: toApiKey({ id: key_id, user_id: user.id, name: key_name, created: key_created, expires: key_expires, last_used: key_last_used }),
+      key: toApiKey({
+        id: key_id,
+        user_id: user.id,
+        name: key_name,
+        created: key_created,
+        expires: key_expires,
+        last_used: key_last_used,
+      }),
       user: toRecord(user as UserRow),
     };
   }
@@ -83,7 +108,11 @@ export class ApiKeysRepository {
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('api_keys').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('api_keys')
+      .where('user_id', '=', userId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 

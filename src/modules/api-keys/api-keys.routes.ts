@@ -18,7 +18,10 @@ function toApiKeyRead(k: ApiKeyRecord) {
   return { id: k.id, name: k.name, created: k.created, expires: k.expires, last_used: k.last_used };
 }
 
-export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = async (app, { apiKeys, authenticate }) => {
+export const apiKeysRoutes: FastifyPluginAsyncTypebox<ApiKeysRoutesOptions> = async (
+  app,
+  { apiKeys, authenticate },
+) => {
   app.post(
     '/api/v1/users/:user_id/api_keys',
     {

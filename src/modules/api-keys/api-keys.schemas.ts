@@ -5,7 +5,11 @@ export const ApiKeyCreate = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 255 }),
     expires_in: Type.Optional(
-      Type.Integer({ minimum: 60, maximum: 315_360_000, description: 'Lifetime in seconds; without it the key does not expire.' }),
+      Type.Integer({
+        minimum: 60,
+        maximum: 315_360_000,
+        description: 'Lifetime in seconds; without it the key does not expire.',
+      }),
     ),
   },
   { additionalProperties: false, title: 'ApiKeyCreate' },

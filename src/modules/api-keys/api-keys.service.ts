@@ -28,7 +28,8 @@ export class ApiKeysService {
         user_id: userId,
         name: input.name,
         created: now.toISOString(),
-        expires: input.expires_in === undefined ? null : new Date(now.getTime() + input.expires_in * 1000).toISOString(),
+        expires:
+          input.expires_in === undefined ? null : new Date(now.getTime() + input.expires_in * 1000).toISOString(),
         last_used: null,
       };
       await repos.apiKeys.insert({ ...record, key_hash: hashToken(key) });
@@ -54,7 +55,9 @@ export class ApiKeysService {
     const aff = await this.users.affiliations(repos, principal);
     const scope = access.userScope(principal, aff);
     // Locked when a key is added: a concurrent delete of the account waits, or has happened (404).
-    const target = lock ? await repos.users.findByIdForUpdate(userId, scope) : await repos.users.findById(userId, scope);
+    const target = lock
+      ? await repos.users.findByIdForUpdate(userId, scope)
+      : await repos.users.findById(userId, scope);
     if (!target) throw new KeyError(`user ${userId} not found`);
     if (!access.canManageApiKeys(principal, aff, target)) {
       throw new IllegalOperationError(

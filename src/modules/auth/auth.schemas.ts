@@ -1,4 +1,4 @@
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 
 export const LoginBody = Type.Object(
   {
@@ -22,3 +22,4 @@ export const AccessTokenSchema = Type.Object(
   },
   { title: 'AccessToken' },
 );
+export type AccessToken = Static<typeof AccessTokenSchema>;

@@ -1,12 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { isForeignKeyViolation } from '../../db/dialect.js';
+import { ForeignKeyViolation } from '../../db/errors.js';
 import { AuthorizationException, TooManyRequests, ValueError } from '../../domain/errors.js';
 import type { Principal } from '../../auth/access.js';
 import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
 import { API_KEY_PREFIX, hashToken, newAccessToken } from '../../auth/tokens.js';
 import type { Store } from '../../store.js';
 import type { UserRecord } from '../users/users.repository.js';
+import type { AccessToken } from './auth.schemas.js';
 import type { LoginMethod, LoginObserver } from '../../observability/metrics.js';
 import type { AttemptKeys, LoginThrottle } from './login-throttle.js';
 
@@ -16,11 +17,7 @@ const BAD_CREDENTIALS = 'missing, malformed, expired or revoked credentials';
 /** `last_used` of an API key is written at most this often. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export interface AccessToken {
-  access_token: string;
-  token_type: 'bearer';
-  expires_in: number;
-}
+export type { AccessToken } from './auth.schemas.js';
 
 export class AuthService {
   constructor(
@@ -51,7 +48,9 @@ export class AuthService {
    * password is checked.
    */
   login(username: string | undefined, password: string, address: string): Promise<AccessToken> {
-    return this.observed(username === undefined ? 'api_key' : 'password', () => this.checkLogin(username, password, address));
+    return this.observed(username === undefined ? 'api_key' : 'password', () =>
+      this.checkLogin(username, password, address),
+    );
   }
 
   private async checkLogin(username: string | undefined, password: string, address: string): Promise<AccessToken> {
@@ -66,8 +65,11 @@ export class AuthService {
       if (found) token = await this.issueToken(found.user, found.key.id, found.key.expires);
     } else {
       const verified =
-        user?.password_hash != null ? await verifyPassword(user.password_hash, password) : await verifyNothing(password);
-      if (user && verified && user.is_active && !user.is_service_account) token = await this.issueToken(user, null, null);
+        user?.password_hash != null
+          ? await verifyPassword(user.password_hash, password)
+          : await verifyNothing(password);
+      if (user && verified && user.is_active && !user.is_service_account)
+        token = await this.issueToken(user, null, null);
     }
     if (!token) throw new AuthorizationException(LOGIN_FAILED);
     await this.throttle.succeeded(attempt);
@@ -83,7 +85,7 @@ export class AuthService {
       return { user: found.user, sessionId: null, apiKeyId: found.key.id, address };
     }
     const found = await this.store.repos.sessions.findLive(hashToken(token), this.now());
-    if (!found || !found.user.is_active) throw new AuthorizationException(BAD_CREDENTIALS);
+    if (!found?.user.is_active) throw new AuthorizationException(BAD_CREDENTIALS);
     return { user: found.user, sessionId: found.sessionId, apiKeyId: found.apiKeyId, address };
   }
 
@@ -99,7 +101,7 @@ export class AuthService {
   private async findApiKey(key: string) {
     const now = this.clock();
     const found = await this.store.repos.apiKeys.findLive(hashToken(key), now.toISOString());
-    if (!found || !found.user.is_active || !found.user.is_service_account) return undefined;
+    if (!found?.user.is_active || !found.user.is_service_account) return undefined;
     const notSince = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
     await this.store.repos.apiKeys.touch(found.key.id, now.toISOString(), notSince);
     return found;
@@ -137,7 +139,7 @@ export class AuthService {
         api_key_id: apiKeyId,
       });
     } catch (error) {
-      if (isForeignKeyViolation(error)) return undefined;
+      if (error instanceof ForeignKeyViolation) return undefined;
       throw error;
     }
     return {

@@ -7,8 +7,8 @@
  * refused until its window ends. The counters live in the database, so every
  * instance enforces the same budget.
  */
-import { createHash } from 'node:crypto';
 import { addressGroup } from '../../auth/address.js';
+import { sha256 } from '../../auth/tokens.js';
 import type { Clock } from '../../clock.js';
 import type { Store } from '../../store.js';
 
@@ -25,9 +25,7 @@ export interface AttemptKeys {
   address: string;
 }
 
-function hashed(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
-}
+const hashed = sha256;
 
 /** The key of a name's counters at every address (what a superuser clears). */
 function nameKey(name: string): string {

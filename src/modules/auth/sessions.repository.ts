@@ -61,18 +61,20 @@ export class SessionsRepository {
     return Number(result.numDeletedRows);
   }
 
-  /** Drops a user's expired sessions (they already fail; this only keeps the table small). */
-  /** Live sessions of a user (what a delete would end). */
+  /** Live sessions of a user (what a delete would end): unexpired, of its current credential version. */
   async countLiveForUser(userId: string, now: string): Promise<number> {
     const row = await this.db
       .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
       .select((eb) => eb.fn.countAll().as('n'))
-      .where('user_id', '=', userId)
-      .where('expires', '>', now)
+      .where('sessions.user_id', '=', userId)
+      .where('sessions.expires', '>', now)
+      .whereRef('sessions.credential_version', '=', 'users.credential_version')
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
+  /** Drops a user's expired sessions (they already fail; this only keeps the table small). */
   async deleteExpiredForUser(userId: string, now: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('user_id', '=', userId).where('expires', '<=', now).execute();
   }

@@ -72,9 +72,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ probes: HealthProbes }> =
         return reply.code(503).send({ status: 'unavailable' as const, reason: 'the database does not answer' });
       }
       if ((await probes.pendingMigrations()).length > 0) {
-        return reply
-          .code(503)
-          .send({ status: 'unavailable' as const, reason: 'database migrations are pending' });
+        return reply.code(503).send({ status: 'unavailable' as const, reason: 'database migrations are pending' });
       }
       return { status: 'ok' as const };
     },

@@ -49,7 +49,12 @@ export class InvitationsRepository {
   }): Promise<InvitationRecord> {
     await this.db
       .insertInto('invitations')
-      .values({ ...values, email_lower: values.email?.toLowerCase() ?? null, status: 'pending', updated: values.created })
+      .values({
+        ...values,
+        email_lower: values.email?.toLowerCase() ?? null,
+        status: 'pending',
+        updated: values.created,
+      })
       .execute();
     return (await this.findById(values.id))!;
   }
@@ -74,7 +79,10 @@ export class InvitationsRepository {
       .where('invitations.organization_id', '=', organizationId)
       .where('invitations.status', '=', 'pending')
       .where('invitations.expires', '>', now);
-    query = 'userId' in to ? query.where('invitations.user_id', '=', to.userId) : query.where('invitations.email_lower', '=', to.email.toLowerCase());
+    query =
+      'userId' in to
+        ? query.where('invitations.user_id', '=', to.userId)
+        : query.where('invitations.email_lower', '=', to.email.toLowerCase());
     const row = await query.executeTakeFirst();
     return row && toRecord(row);
   }
@@ -87,7 +95,10 @@ export class InvitationsRepository {
       .where((eb) =>
         verifiedEmail === null
           ? eb('invitations.user_id', '=', userId)
-          : eb.or([eb('invitations.user_id', '=', userId), eb('invitations.email_lower', '=', verifiedEmail.toLowerCase())]),
+          : eb.or([
+              eb('invitations.user_id', '=', userId),
+              eb('invitations.email_lower', '=', verifiedEmail.toLowerCase()),
+            ]),
       )
       .orderBy('invitations.created')
       .orderBy('invitations.id')

@@ -4,7 +4,12 @@ import { MemberRead, errorResponses } from '../../http/schemas.js';
 import { OrganizationIdParams } from '../organizations/organizations.schemas.js';
 import { toUserRead } from '../users/users.mapper.js';
 import type { InvitationRecord } from './invitations.repository.js';
-import { InvitationCreate, InvitationIdParams, InvitationRead, OrganizationInvitationParams } from './invitations.schemas.js';
+import {
+  InvitationCreate,
+  InvitationIdParams,
+  InvitationRead,
+  OrganizationInvitationParams,
+} from './invitations.schemas.js';
 import type { InvitationsService } from './invitations.service.js';
 
 export interface InvitationsRoutesOptions {
@@ -19,7 +24,10 @@ function toInvitationRead(invitation: InvitationRecord): InvitationRead {
   return { ...invitation };
 }
 
-export const invitationsRoutes: FastifyPluginAsyncTypebox<InvitationsRoutesOptions> = async (app, { invitations, authenticate }) => {
+export const invitationsRoutes: FastifyPluginAsyncTypebox<InvitationsRoutesOptions> = async (
+  app,
+  { invitations, authenticate },
+) => {
   app.post(
     '/api/v1/organizations/:organization_id/invitations',
     {
@@ -28,7 +36,7 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<InvitationsRoutesOptio
         operationId: 'createInvitation',
         summary: 'Invite an account or an email address',
         description:
-          "Admins. By user_id: only an account the caller can see (404 otherwise). By email: 201 whether or not an account has it (no enumeration). A member or a pending duplicate: 409; a service account: 400. Expires after 7 days.",
+          'Admins. By user_id: only an account the caller can see (404 otherwise). By email: 201 whether or not an account has it (no enumeration). A member or a pending duplicate: 409; a service account: 400. Expires after 7 days.',
         tags,
         security,
         params: OrganizationIdParams,
@@ -54,10 +62,14 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<InvitationsRoutesOptio
         tags,
         security,
         params: OrganizationIdParams,
-        response: { 200: Type.Array(InvitationRead, { description: 'The invitations' }), ...errorResponses(401, 403, 404) },
+        response: {
+          200: Type.Array(InvitationRead, { description: 'The invitations' }),
+          ...errorResponses(401, 403, 404),
+        },
       },
     },
-    async (request) => (await invitations.listForOrganization(request.principal, request.params.organization_id)).map(toInvitationRead),
+    async (request) =>
+      (await invitations.listForOrganization(request.principal, request.params.organization_id)).map(toInvitationRead),
   );
 
   app.delete(
@@ -90,7 +102,10 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<InvitationsRoutesOptio
         description: "The caller's pending invitations: to its account, or to its verified email.",
         tags,
         security,
-        response: { 200: Type.Array(InvitationRead, { description: 'The pending invitations' }), ...errorResponses(401) },
+        response: {
+          200: Type.Array(InvitationRead, { description: 'The pending invitations' }),
+          ...errorResponses(401),
+        },
       },
     },
     async (request) => (await invitations.listMine(request.principal)).map(toInvitationRead),
@@ -103,7 +118,8 @@ export const invitationsRoutes: FastifyPluginAsyncTypebox<InvitationsRoutesOptio
       schema: {
         operationId: 'acceptInvitation',
         summary: 'Accept an invitation',
-        description: 'The invitee becomes a member with the invited role. Anyone else: 404; expired or no longer pending: 400.',
+        description:
+          'The invitee becomes a member with the invited role. Anyone else: 404; expired or no longer pending: 400.',
         tags,
         security,
         params: InvitationIdParams,

@@ -2,7 +2,13 @@ import { Type, type Static } from 'typebox';
 import { Nullable, RoleSchema, Timestamp, Uuid } from '../../http/schemas.js';
 
 export const InvitationStatusSchema = Type.Union(
-  [Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('declined'), Type.Literal('revoked'), Type.Literal('expired')],
+  [
+    Type.Literal('pending'),
+    Type.Literal('accepted'),
+    Type.Literal('declined'),
+    Type.Literal('revoked'),
+    Type.Literal('expired'),
+  ],
   { description: 'pending until accepted, declined, revoked, or past its expiry' },
 );
 
@@ -25,7 +31,13 @@ export type InvitationRead = Static<typeof InvitationRead>;
 
 export const InvitationCreate = Type.Object(
   {
-    email: Type.Optional(Type.String({ format: 'email', maxLength: 320, description: 'Invite whoever has or will have this verified email.' })),
+    email: Type.Optional(
+      Type.String({
+        format: 'email',
+        maxLength: 320,
+        description: 'Invite whoever has or will have this verified email.',
+      }),
+    ),
     user_id: Type.Optional(Type.String({ format: 'uuid', description: 'Invite an account the caller can see.' })),
     role: RoleSchema,
   },

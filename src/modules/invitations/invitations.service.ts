@@ -42,12 +42,17 @@ export class InvitationsService {
       if (input.user_id !== undefined) {
         const invitee = await repos.users.findById(input.user_id, access.userScope(principal, aff));
         if (!invitee) throw new KeyError(`user ${input.user_id} not found`);
-        if (invitee.is_service_account) throw new ValueError('service accounts belong to their organization and cannot be invited');
+        if (invitee.is_service_account)
+          throw new ValueError('service accounts belong to their organization and cannot be invited');
         if ((await repos.organizations.roleOf(organizationId, invitee.id)) !== undefined) {
-          throw new EntityExistsError(`user ${invitee.username} is already a member of organization ${organization.name}`);
+          throw new EntityExistsError(
+            `user ${invitee.username} is already a member of organization ${organization.name}`,
+          );
         }
         if (await repos.invitations.findPending(organizationId, { userId: invitee.id }, now.toISOString())) {
-          throw new EntityExistsError(`user ${invitee.username} already has a pending invitation to organization ${organization.name}`);
+          throw new EntityExistsError(
+            `user ${invitee.username} already has a pending invitation to organization ${organization.name}`,
+          );
         }
         userId = invitee.id;
       } else {
@@ -84,9 +89,11 @@ export class InvitationsService {
     await this.store.transaction(async (repos) => {
       await this.organizations.administered(repos, principal, organizationId, true);
       const found = await repos.invitations.findById(invitationId);
-      if (!found || found.organization_id !== organizationId) throw new KeyError(`invitation ${invitationId} not found`);
+      if (!found || found.organization_id !== organizationId)
+        throw new KeyError(`invitation ${invitationId} not found`);
       const invitation = withExpiry(found, this.now());
-      if (invitation.status !== 'pending') throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
+      if (invitation.status !== 'pending')
+        throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
       if (!(await repos.invitations.answer(invitationId, 'revoked', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
@@ -110,7 +117,8 @@ export class InvitationsService {
       }
       const current = await repos.organizations.roleOf(invitation.organization_id, principal.user.id);
       const role = current ?? invitation.role;
-      if (current === undefined) await repos.organizations.upsertMember(invitation.organization_id, principal.user.id, role, this.now());
+      if (current === undefined)
+        await repos.organizations.upsertMember(invitation.organization_id, principal.user.id, role, this.now());
       const user = await repos.users.findById(principal.user.id);
       if (!user) throw new KeyError(`user ${principal.user.id} not found`);
       return { user, role };
@@ -127,16 +135,22 @@ export class InvitationsService {
   }
 
   /** An invitation addressed to the caller and still pending; 404 for anyone else, 400 when answered or expired. */
-  private async addressed(principal: Principal, invitationId: string, repos: Store['repos']): Promise<InvitationRecord> {
+  private async addressed(
+    principal: Principal,
+    invitationId: string,
+    repos: Store['repos'],
+  ): Promise<InvitationRecord> {
     const found = await repos.invitations.findById(invitationId);
     const email = verifiedEmail(principal.user);
     const mine =
       found !== undefined &&
       !principal.user.is_service_account &&
-      (found.user_id === principal.user.id || (found.email !== null && email !== null && found.email.toLowerCase() === email.toLowerCase()));
+      (found.user_id === principal.user.id ||
+        (found.email !== null && email !== null && found.email.toLowerCase() === email.toLowerCase()));
     if (!mine) throw new KeyError(`invitation ${invitationId} not found`);
     const invitation = withExpiry(found, this.now());
-    if (invitation.status !== 'pending') throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
+    if (invitation.status !== 'pending')
+      throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
     return invitation;
   }
 
@@ -151,5 +165,7 @@ function verifiedEmail(user: UserRecord): string | null {
 
 /** A pending invitation past its expiry reads as `expired`. */
 function withExpiry(invitation: InvitationRecord, now: string): InvitationRecord {
-  return invitation.status === 'pending' && invitation.expires <= now ? { ...invitation, status: 'expired' } : invitation;
+  return invitation.status === 'pending' && invitation.expires <= now
+    ? { ...invitation, status: 'expired' }
+    : invitation;
 }

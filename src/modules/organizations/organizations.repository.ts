@@ -24,7 +24,14 @@ export interface MembershipRecord {
   role: Role;
 }
 
-type OrganizationRow = { id: string; name: string; description: string | null; version: number; created: string | Date; updated: string | Date };
+type OrganizationRow = {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  created: string | Date;
+  updated: string | Date;
+};
 
 function toOrganization(row: OrganizationRow): OrganizationRecord {
   return {
@@ -56,7 +63,10 @@ export class OrganizationsRepository {
     return rows.map(toOrganization);
   }
 
-  async insert(values: { id: string; name: string; description: string | null }, now: string): Promise<OrganizationRecord> {
+  async insert(
+    values: { id: string; name: string; description: string | null },
+    now: string,
+  ): Promise<OrganizationRecord> {
     await this.db
       .insertInto('organizations')
       .values({ ...values, name_lower: values.name.toLowerCase(), version: 1, created: now, updated: now })
@@ -86,7 +96,11 @@ export class OrganizationsRepository {
     return this.db
       .selectFrom('organization_members')
       .innerJoin('organizations', 'organizations.id', 'organization_members.organization_id')
-      .select(['organization_members.organization_id', 'organizations.name as organization_name', 'organization_members.role'])
+      .select([
+        'organization_members.organization_id',
+        'organizations.name as organization_name',
+        'organization_members.role',
+      ])
       .where('organization_members.user_id', '=', userId)
       .orderBy('organizations.name_lower')
       .execute();

@@ -152,7 +152,7 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<OrganizationsRoutesO
         operationId: 'putOrganizationMember',
         summary: "Change a member's role (superusers: add a member)",
         description:
-          "Admins change the role of an existing member; the last admin cannot be demoted (403). Adding an account that is not a member is for superusers only (403 for anyone else, whatever the account): organization admins invite (POST .../invitations).",
+          'Admins change the role of an existing member; the last admin cannot be demoted (403). Adding an account that is not a member is for superusers only (403 for anyone else, whatever the account): organization admins invite (POST .../invitations).',
         tags,
         security,
         params: OrganizationMemberParams,
@@ -204,7 +204,11 @@ export const organizationsRoutes: FastifyPluginAsyncTypebox<OrganizationsRoutesO
       },
     },
     async (request, reply) => {
-      const user = await organizations.createServiceAccount(request.principal, request.params.organization_id, request.body);
+      const user = await organizations.createServiceAccount(
+        request.principal,
+        request.params.organization_id,
+        request.body,
+      );
       reply.code(201).header('location', `/api/v1/users/${user.id}`);
       return toUserRead(user);
     },

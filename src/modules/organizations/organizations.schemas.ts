@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { AvatarUrl, Metadata, Name as DisplayName, Username } from '../users/users.schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 255, description: 'Unique (case-insensitively).' });
 const Description = Type.String({ maxLength: 4096 });
@@ -27,16 +28,14 @@ export const OrganizationMemberParams = Type.Object({
   user_id: Type.String({ format: 'uuid' }),
 });
 
+/** A service account takes the user schema's rules for the fields it has. */
 export const ServiceAccountCreate = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9_\\-@.]+$' }),
-    name: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
-    avatar_url: Type.Optional(
-      Nullable(Type.String({ format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://[^/?#\\s]+', maxLength: 2048 })),
-    ),
-    metadata: Type.Optional(
-      Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, 'x-max-json-bytes': 16_384 })),
-    ),
+    username: Username,
+    name: Type.Optional(Nullable(DisplayName)),
+    avatar_url: Type.Optional(Nullable(AvatarUrl)),
+    metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false, title: 'ServiceAccountCreate' },
 );
+export type ServiceAccountCreate = Static<typeof ServiceAccountCreate>;

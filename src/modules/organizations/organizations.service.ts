@@ -1,15 +1,15 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { asUniqueViolation } from '../../db/dialect.js';
+import { UniqueViolation } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
 import type { Affiliations, Principal } from '../../auth/access.js';
 import type { Repositories, Store } from '../../store.js';
-import { removeAccount, type ServiceAccountCreate, type UsersService } from '../users/users.service.js';
+import { removeAccount, type UsersService } from '../users/users.service.js';
 import type { UserRecord } from '../users/users.repository.js';
 import type { MemberRecord, OrganizationRecord } from './organizations.repository.js';
-import type { OrganizationCreate, OrganizationUpdate } from './organizations.schemas.js';
+import type { OrganizationCreate, OrganizationUpdate, ServiceAccountCreate } from './organizations.schemas.js';
 
 /** Organizations, their members and service accounts (API.md 5.1, 5.2). */
 export class OrganizationsService {
@@ -172,7 +172,8 @@ export class OrganizationsService {
     try {
       return await work();
     } catch (error) {
-      if (asUniqueViolation(error)) throw new EntityExistsError('an organization with this name already exists');
+      if (error instanceof UniqueViolation)
+        throw new EntityExistsError('an organization with this name already exists');
       throw error;
     }
   }

@@ -38,13 +38,16 @@ export async function discoverOidc(settings: OidcConfig, fetchImpl?: typeof fetc
       },
     );
   } catch (error) {
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new OidcDiscoveryError(`cannot use the discovery document of ${settings.issuer}: ${reason}`);
   }
   const metadata = config.serverMetadata();
   const methods = metadata.code_challenge_methods_supported;
   if (!metadata.authorization_endpoint || !metadata.token_endpoint || !metadata.jwks_uri) {
-    throw new OidcDiscoveryError(`the discovery document of ${settings.issuer} lacks an authorization, token or JWKS endpoint`);
+    throw new OidcDiscoveryError(
+      `the discovery document of ${settings.issuer} lacks an authorization, token or JWKS endpoint`,
+    );
   }
   if (methods !== undefined && !methods.includes('S256')) {
     throw new OidcDiscoveryError(`the provider at ${settings.issuer} does not support PKCE with S256`);

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type * as OpenId from 'openid-client';
 import { addressGroup } from '../../auth/address.js';
+import { sha256 } from '../../auth/tokens.js';
 import type { Clock } from '../../clock.js';
 import { AuthorizationException, TooManyRequests } from '../../domain/errors.js';
 import type { Store } from '../../store.js';
@@ -14,7 +15,7 @@ export const MAX_PENDING_SSO_LOGINS_PER_ADDRESS = 20;
 
 export const SSO_LOGIN_TTL_SECONDS = 600;
 
-const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
+const hash = sha256;
 
 /** Single sign-on with OpenID Connect (API.md 3.2): authorization code flow with PKCE, state and nonce. */
 export class SsoService {
@@ -53,7 +54,10 @@ export class SsoService {
       ),
     );
     if (!stored) {
-      throw new TooManyRequests('too many single sign-on logins under way from this address; finish one or wait', SSO_LOGIN_TTL_SECONDS);
+      throw new TooManyRequests(
+        'too many single sign-on logins under way from this address; finish one or wait',
+        SSO_LOGIN_TTL_SECONDS,
+      );
     }
     const url = client.buildAuthorizationUrl(this.oidc.config, {
       redirect_uri: this.oidc.redirectUri,
@@ -95,7 +99,12 @@ export class SsoService {
       const tokens = await client.authorizationCodeGrant(
         this.oidc.config,
         callback,
-        { pkceCodeVerifier: pending.code_verifier, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true },
+        {
+          pkceCodeVerifier: pending.code_verifier,
+          expectedState: state,
+          expectedNonce: pending.nonce,
+          idTokenExpected: true,
+        },
         { redirect_uri: this.oidc.redirectUri },
       );
       claims = tokens.claims()!;

@@ -2,42 +2,15 @@ import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely'
 import { forUpdate } from '../../db/dialect.js';
 import type { Database, UsersTable } from '../../db/schema.js';
 import { readBool, readJson, readTimestamp } from '../../db/values.js';
+import type { PublicUserRecord, UserRecord, UserScope } from '../../domain/records.js';
 
-/** A user as the rest of Roster sees it: engine-neutral values. */
-export interface UserRecord {
-  id: string;
-  username: string;
-  email: string | null;
-  /** Set by a superuser or a provider; false for an email the account set on itself. */
-  email_verified: boolean;
-  name: string | null;
-  avatar_url: string | null;
-  company: string | null;
-  job_title: string | null;
-  metadata: Record<string, unknown>;
-  password_hash: string | null;
-  oauth_provider: string | null;
-  oauth_id: string | null;
-  is_active: boolean;
-  is_superuser: boolean;
-  is_service_account: boolean;
-  is_internal: boolean;
-  is_onboarded: boolean;
-  organization_id: string | null;
-  version: number;
-  credential_version: number;
-  created: string;
-  updated: string;
-}
+export type { PublicUserRecord, UserRecord, UserScope } from '../../domain/records.js';
 
 export interface Page {
   offset: number;
   limit: number;
   after?: { created: string; id: string };
 }
-
-/** What a list shows of an account: its public fields only (no hash, no internal flags). */
-export type PublicUserRecord = Omit<UserRecord, 'password_hash' | 'is_internal' | 'version' | 'credential_version'>;
 
 /** The columns of `PublicUserRecord`: a list page reads no more than it shows. */
 const PUBLIC_COLUMNS = [
@@ -60,11 +33,6 @@ const PUBLIC_COLUMNS = [
   'users.created',
   'users.updated',
 ] as const;
-
-/** Which accounts a query may return. Decided by `auth/access.ts`. */
-export type UserScope =
-  | { kind: 'all' }
-  | { kind: 'visible-to'; userId: string; organizationIds: readonly string[] };
 
 export interface UserFilters {
   user_id?: string;
@@ -222,7 +190,8 @@ export class UsersRepository {
    * prefix range (username, email, name).
    */
   private matches(scope: UserScope, filters: UserFilters, page: Page) {
-    const base = () => afterCursor(applyFilters(this.db.selectFrom('users').select(['users.id', 'users.created']), filters), page);
+    const base = () =>
+      afterCursor(applyFilters(this.db.selectFrom('users').select(['users.id', 'users.created']), filters), page);
     let branches = [base()];
     if (scope.kind === 'visible-to') {
       const { userId, organizationIds } = scope;
@@ -230,7 +199,10 @@ export class UsersRepository {
       if (organizationIds.length > 0) {
         branches.push(
           base().where('users.id', 'in', (eb) =>
-            eb.selectFrom('organization_members').select('organization_members.user_id').where('organization_members.organization_id', 'in', organizationIds),
+            eb
+              .selectFrom('organization_members')
+              .select('organization_members.user_id')
+              .where('organization_members.organization_id', 'in', organizationIds),
           ),
           base().where('users.organization_id', 'in', organizationIds),
         );
@@ -239,7 +211,9 @@ export class UsersRepository {
     if (filters.search !== undefined) {
       const [low, high] = prefixRange(filters.search.toLowerCase());
       const columns = ['users.username_lower', 'users.email_lower', 'users.name_lower'] as const;
-      branches = branches.flatMap((branch) => columns.map((column) => branch.where(column, '>=', low).where(column, '<', high)));
+      branches = branches.flatMap((branch) =>
+        columns.map((column) => branch.where(column, '>=', low).where(column, '<', high)),
+      );
     }
     return branches.slice(1).reduce((union, branch) => union.union(branch), branches[0]!);
   }
@@ -320,7 +294,10 @@ export class UsersRepository {
         eb(
           'users.id',
           'in',
-          eb.selectFrom('organization_members').select('organization_members.user_id').where('organization_members.organization_id', 'in', organizationIds),
+          eb
+            .selectFrom('organization_members')
+            .select('organization_members.user_id')
+            .where('organization_members.organization_id', 'in', organizationIds),
         ),
         eb('users.organization_id', 'in', organizationIds),
       ]),
@@ -329,7 +306,10 @@ export class UsersRepository {
 }
 
 /** Rows after the keyset cursor of `page`, if it has one. */
-function afterCursor<O>(query: SelectQueryBuilder<Database, 'users', O>, page: Page): SelectQueryBuilder<Database, 'users', O> {
+function afterCursor<O>(
+  query: SelectQueryBuilder<Database, 'users', O>,
+  page: Page,
+): SelectQueryBuilder<Database, 'users', O> {
   if (!page.after) return query;
   const { created, id } = page.after;
   return query.where((eb) => eb(eb.refTuple('users.created', 'users.id'), '>', eb.tuple(created, id)));
@@ -383,7 +363,9 @@ function toColumns(values: UserValues): Updateable<UsersTable> {
 export type UserRow = { [K in keyof UsersTable]: unknown };
 
 /** Maps the public columns of a `users` row (either engine). */
-function toPublicRecord(row: { [K in (typeof PUBLIC_COLUMNS)[number] extends `users.${infer C}` ? C : never]: unknown }): PublicUserRecord {
+function toPublicRecord(
+  row: { [K in (typeof PUBLIC_COLUMNS)[number] extends `users.${infer C}` ? C : never]: unknown },
+): PublicUserRecord {
   const r = row as Record<keyof UsersTable, never>;
   return {
     id: r.id,

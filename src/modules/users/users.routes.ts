@@ -40,7 +40,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
         querystring: UserListQuery,
         response: {
           200: Type.Array(UserReadRef, {
-            description: 'The page. Headers: Link (rel="next") when the page is full; X-Total-Count with include_total=true.',
+            description:
+              'The page. Headers: Link (rel="next") when the page is full; X-Total-Count with include_total=true.',
           }),
           ...errorResponses(401),
         },

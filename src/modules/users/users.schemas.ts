@@ -4,8 +4,8 @@ import { MAX_JSON_BYTES, PASSWORD_POLICY } from '../../http/validation.js';
 
 export const USERNAME_PATTERN = '^[a-zA-Z0-9_\\-@.]+$';
 
-const Name = Type.String({ maxLength: 255, description: 'The name of the user.' });
-const AvatarUrl = Type.String({
+export const Name = Type.String({ maxLength: 255, description: 'The name of the user.' });
+export const AvatarUrl = Type.String({
   format: 'uri',
   pattern: '^[hH][tT][tT][pP][sS]?://[^/?#\\s]+',
   maxLength: 2048,
@@ -13,12 +13,12 @@ const AvatarUrl = Type.String({
 });
 const Company = Type.String({ maxLength: 255, description: 'The company of the user.' });
 const JobTitle = Type.String({ maxLength: 255, description: 'The job title of the user.' });
-const Metadata = Type.Unsafe<Record<string, unknown>>(
+export const Metadata = Type.Unsafe<Record<string, unknown>>(
   Type.Object(
     {},
     {
-    additionalProperties: true,
-    [MAX_JSON_BYTES]: 16_384,
+      additionalProperties: true,
+      [MAX_JSON_BYTES]: 16_384,
       description: 'Additional metadata associated with the user (at most 16 KiB serialized).',
     },
   ),
@@ -27,7 +27,7 @@ const USERNAME_DESCRIPTION =
   'The unique username for the account (case-insensitively unique). For OAuth2 user accounts, this is the same as the email address.';
 const EMAIL_DESCRIPTION =
   'The email address associated with the account (case-insensitively unique). For OAuth2 user accounts, this is the unique identifier for the user and is also used as the username.';
-const Username = Type.String({
+export const Username = Type.String({
   minLength: 1,
   maxLength: 255,
   pattern: USERNAME_PATTERN,
@@ -58,9 +58,11 @@ export const UserRead = Type.Object(
     email: Nullable(Type.String({ description: EMAIL_DESCRIPTION })),
     email_verified: Type.Boolean({
       description:
-        'Whether the email is known to be the account\'s: set by a superuser or by the OAuth2 provider. An email an account set on itself is unverified: it is not a login name, and a provider\'s verified claim of it takes precedence.',
+        "Whether the email is known to be the account's: set by a superuser or by the OAuth2 provider. An email an account set on itself is unverified: it is not a login name, and a provider's verified claim of it takes precedence.",
     }),
-    oauth_provider: Nullable(Type.String({ description: 'The external OAuth2 provider that the user is associated with.' })),
+    oauth_provider: Nullable(
+      Type.String({ description: 'The external OAuth2 provider that the user is associated with.' }),
+    ),
     oauth_id: Nullable(Type.String({ description: 'The external OAuth2 ID of the user.' })),
     is_active: Type.Boolean({ description: 'Whether the account is active.' }),
     is_superuser: Type.Boolean({ description: 'Whether the account is a superuser.' }),
@@ -122,7 +124,8 @@ export const UserUpdate = Type.Object(
     password: Type.Optional(
       Type.String({
         ...Password,
-        description: "New password. Changing one's own password needs current_password. Revokes the account's other tokens.",
+        description:
+          "New password. Changing one's own password needs current_password. Revokes the account's other tokens.",
       }),
     ),
     current_password: Type.Optional(Type.String({ maxLength: 1024, description: "The caller's current password." })),
@@ -148,7 +151,12 @@ export const UserCreate = Type.Object(
 export type UserCreate = Static<typeof UserCreate>;
 
 export const UserListQuery = Type.Object({
-  offset: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'Offset for pagination' }),
+  offset: Type.Integer({
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+    description: 'Offset for pagination',
+  }),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Limit for pagination' }),
   user_id: Type.Optional(Type.String({ format: 'uuid', description: 'Filter by user ID' })),
   oauth_provider: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by OAuth provider' })),
@@ -220,3 +228,4 @@ export const DeletionPlan = Type.Object(
   },
   { title: 'DeletionPlan', description: 'What deleting the account would remove; nothing is changed.' },
 );
+export type DeletionPlan = Static<typeof DeletionPlan>;

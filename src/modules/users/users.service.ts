@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { asUniqueViolation } from '../../db/dialect.js';
+import { UniqueViolation } from '../../db/errors.js';
 import {
   AuthorizationException,
   EntityExistsError,
@@ -17,25 +17,8 @@ import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Repositories, Store } from '../../store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Page, PublicUserRecord, UserFilters, UserRecord, UserValues } from './users.repository.js';
-import type { UserCreate, UserUpdate } from './users.schemas.js';
-
-/** What deleting an account would remove, and what stops it (`DELETE ...?dry_run=true`). */
-export interface DeletionPlan {
-  user_id: string;
-  allowed: boolean;
-  blockers: { reason: 'internal_account' | 'last_admin'; message: string; organization_id: string | null }[];
-  organization_memberships: { organization_id: string; organization_name: string; role: string }[];
-  workspace_memberships: { workspace_id: string; workspace_name: string; organization_id: string; role: string }[];
-  api_keys: { id: string; name: string }[];
-  active_sessions: number;
-}
-
-export interface ServiceAccountCreate {
-  username: string;
-  name?: string | null;
-  avatar_url?: string | null;
-  metadata?: Record<string, unknown>;
-}
+import type { DeletionPlan, UserCreate, UserUpdate } from './users.schemas.js';
+import type { ServiceAccountCreate } from '../organizations/organizations.schemas.js';
 
 /** What single sign-on learnt about a person from the ID token and userinfo. */
 export interface OauthIdentity {
@@ -97,21 +80,21 @@ export class UsersService {
       try {
         return await repos.users.insert(
           uuidv7(),
-        {
-          username: input.username,
-          email: input.email ?? null,
-          // Set by a superuser: verified (API.md 3.2).
-          email_verified: input.email != null,
-          name: input.name ?? null,
-          avatar_url: input.avatar_url ?? null,
-          company: input.company ?? null,
-          job_title: input.job_title ?? null,
-          metadata: input.metadata ?? {},
-          is_superuser: input.is_superuser ?? false,
-          password_hash: passwordHash,
-        },
-        this.now(),
-      );
+          {
+            username: input.username,
+            email: input.email ?? null,
+            // Set by a superuser: verified (API.md 3.2).
+            email_verified: input.email != null,
+            name: input.name ?? null,
+            avatar_url: input.avatar_url ?? null,
+            company: input.company ?? null,
+            job_title: input.job_title ?? null,
+            metadata: input.metadata ?? {},
+            is_superuser: input.is_superuser ?? false,
+            password_hash: passwordHash,
+          },
+          this.now(),
+        );
       } catch (error) {
         throw asEntityExists(error, input) ?? error;
       }
@@ -239,7 +222,9 @@ export class UsersService {
   private async deletable(repos: Repositories, principal: Principal, userId: string, lock: boolean) {
     const aff = await this.affiliations(repos, principal);
     const scope = access.userScope(principal, aff);
-    const target = lock ? await repos.users.findByIdForUpdate(userId, scope) : await repos.users.findById(userId, scope);
+    const target = lock
+      ? await repos.users.findByIdForUpdate(userId, scope)
+      : await repos.users.findById(userId, scope);
     if (!access.canDelete(principal, aff, target)) throw new IllegalOperationError(`you may not delete user ${userId}`);
     if (!target) throw new KeyError(`user ${userId} not found`);
     return target;
@@ -276,9 +261,16 @@ export class UsersService {
             !holder.email_verified &&
             holder.username.toLowerCase() !== email.toLowerCase();
           if (!unverifiedClaim) {
-            throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
+            throw new EntityExistsError(
+              `${email} is already used by another account; accounts are never linked automatically`,
+            );
           }
-          const cleared = await repos.users.update(holder.id, holder.version, { email: null, email_verified: false }, this.now());
+          const cleared = await repos.users.update(
+            holder.id,
+            holder.version,
+            { email: null, email_verified: false },
+            this.now(),
+          );
           if (!cleared) throw new EntityExistsError(`${email} was changed meanwhile; try again`);
         }
         // Only the first account ever created through SSO may become a superuser (and only
@@ -294,9 +286,13 @@ export class UsersService {
             email_verified: true,
             // Cut by code points, so that a surrogate pair is never split.
             name: identity.name && !unstorableText(identity.name) ? [...identity.name].slice(0, 255).join('') : null,
-            avatar_url: identity.picture && /^https?:\/\/[^/?#\s]+/i.test(identity.picture) && identity.picture.length <= 2048 && !unstorableText(identity.picture)
-              ? identity.picture
-              : null,
+            avatar_url:
+              identity.picture &&
+              /^https?:\/\/[^/?#\s]+/i.test(identity.picture) &&
+              identity.picture.length <= 2048 &&
+              !unstorableText(identity.picture)
+                ? identity.picture
+                : null,
             oauth_provider: identity.provider,
             oauth_id: identity.sub,
             is_superuser: firstSuperuser,
@@ -305,10 +301,12 @@ export class UsersService {
         );
       });
     } catch (error) {
-      if (asUniqueViolation(error)) {
+      if (error instanceof UniqueViolation) {
         const winner = await this.store.repos.users.findByOauth(identity.provider, identity.sub);
         if (winner) return winner;
-        throw new EntityExistsError(`${email} is already used by another account; accounts are never linked automatically`);
+        throw new EntityExistsError(
+          `${email} is already used by another account; accounts are never linked automatically`,
+        );
       }
       throw error;
     }
@@ -338,7 +336,11 @@ export class UsersService {
   }
 
   /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
-  async createServiceAccount(repos: Repositories, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
+  async createServiceAccount(
+    repos: Repositories,
+    organizationId: string,
+    input: ServiceAccountCreate,
+  ): Promise<UserRecord> {
     assertUsernameIsOwnEmail(input.username, null, false);
     await assertLoginNamesFree(repos, [input.username]);
     try {
@@ -365,7 +367,11 @@ export class UsersService {
    * transaction and rate limited like a login; answers the hash it matched.
    */
   private async confirmCurrentPassword(principal: Principal, userId: string, input: UserUpdate) {
-    if (input.password === undefined || principal.user.id !== userId || !access.mustConfirmPassword(principal, principal.user)) {
+    if (
+      input.password === undefined ||
+      principal.user.id !== userId ||
+      !access.mustConfirmPassword(principal, principal.user)
+    ) {
       return undefined;
     }
     const target = principal.user;
@@ -406,15 +412,22 @@ export class UsersService {
       // Emails set by a superuser are verified; one an account sets on itself is not (API.md 3.2).
       values.email_verified = input.email !== null && principal.user.is_superuser;
     }
-    if (input.email_verified !== undefined && input.email_verified !== (values.email_verified ?? target.email_verified)) {
+    if (
+      input.email_verified !== undefined &&
+      input.email_verified !== (values.email_verified ?? target.email_verified)
+    ) {
       // Only a superuser vouches for an email (or withdraws it), explicitly: re-sending the
       // email a client read (a PUT of the whole object) verifies nothing.
       if (!access.canVerifyEmail(principal)) refuse('only a superuser may set email_verified');
       if (isOauth) refuse('the email address of an OAuth2 account comes from its provider and is verified');
-      if ((values.email !== undefined ? values.email : target.email) === null) throw new ValueError('there is no email to verify');
+      if ((values.email !== undefined ? values.email : target.email) === null)
+        throw new ValueError('there is no email to verify');
       values.email_verified = input.email_verified;
     }
-    if (!isOauth && (values.username !== undefined || values.email !== undefined || values.email_verified !== undefined)) {
+    if (
+      !isOauth &&
+      (values.username !== undefined || values.email !== undefined || values.email_verified !== undefined)
+    ) {
       assertUsernameIsOwnEmail(
         values.username ?? target.username,
         values.email !== undefined ? values.email : target.email,
@@ -422,12 +435,15 @@ export class UsersService {
       );
     }
     if (input.is_onboarded !== undefined) {
-      if (!access.canSetOnboarded(principal, target)) refuse('only the user itself or a superuser may set is_onboarded');
+      if (!access.canSetOnboarded(principal, target))
+        refuse('only the user itself or a superuser may set is_onboarded');
       values.is_onboarded = input.is_onboarded;
     }
     if (input.is_active !== undefined && input.is_active !== target.is_active) {
       if (!access.canSetActive(principal, aff, target)) {
-        refuse('only a superuser (or, for a service account, an admin of its organization) may activate or deactivate it');
+        refuse(
+          'only a superuser (or, for a service account, an admin of its organization) may activate or deactivate it',
+        );
       }
       if (target.is_internal) refuse('the internal account cannot be deactivated');
       if (target.id === principal.user.id) refuse('you cannot activate or deactivate your own account');
@@ -450,7 +466,13 @@ export class UsersService {
     return values;
   }
 
-  private async write(repos: Repositories, target: UserRecord, values: UserValues, input: UserUpdate, revokes: boolean) {
+  private async write(
+    repos: Repositories,
+    target: UserRecord,
+    values: UserValues,
+    input: UserUpdate,
+    revokes: boolean,
+  ) {
     try {
       return await repos.users.update(target.id, target.version, values, this.now(), { revokeCredentials: revokes });
     } catch (error) {
@@ -495,9 +517,10 @@ async function assertLoginNamesFree(repos: Repositories, names: (string | undefi
 
 /** Turns a unique violation on users into the contract's 409, naming the taken field. */
 function asEntityExists(error: unknown, input: { username?: string; email?: string | null }) {
-  const violation = asUniqueViolation(error);
-  if (!violation) return undefined;
+  if (!(error instanceof UniqueViolation)) return undefined;
+  const violation = error;
   if (violation.target.includes('email')) return new EntityExistsError(`email ${input.email} is already taken`);
-  if (violation.target.includes('username')) return new EntityExistsError(`username ${input.username} is already taken`);
+  if (violation.target.includes('username'))
+    return new EntityExistsError(`username ${input.username} is already taken`);
   return new EntityExistsError('a unique value of this user is already taken');
 }

@@ -1,17 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../../db/schema.js';
 import { readTimestamp } from '../../db/values.js';
+import type { WorkspaceRecord } from '../../domain/records.js';
 import { toRecord, type UserRecord } from '../users/users.repository.js';
 
-export interface WorkspaceRecord {
-  id: string;
-  organization_id: string;
-  name: string;
-  description: string | null;
-  version: number;
-  created: string;
-  updated: string;
-}
+export type { WorkspaceRecord } from '../../domain/records.js';
 
 /** A workspace a user belongs to, with the user's role there. */
 export interface WorkspaceMembershipRecord {
@@ -24,7 +17,12 @@ export interface WorkspaceMembershipRecord {
 type WorkspaceRow = Omit<WorkspaceRecord, 'created' | 'updated'> & { created: string | Date; updated: string | Date };
 
 function toWorkspace(row: WorkspaceRow): WorkspaceRecord {
-  return { ...row, version: Number(row.version), created: readTimestamp(row.created), updated: readTimestamp(row.updated) };
+  return {
+    ...row,
+    version: Number(row.version),
+    created: readTimestamp(row.created),
+    updated: readTimestamp(row.updated),
+  };
 }
 
 const COLUMNS = ['workspaces.id', 'organization_id', 'name', 'description', 'version', 'created', 'updated'] as const;
@@ -147,7 +145,9 @@ export class WorkspacesRepository {
     await this.db
       .deleteFrom('workspace_members')
       .where('user_id', '=', userId)
-      .where('workspace_id', 'in', (eb) => eb.selectFrom('workspaces').select('id').where('organization_id', '=', organizationId))
+      .where('workspace_id', 'in', (eb) =>
+        eb.selectFrom('workspaces').select('id').where('organization_id', '=', organizationId),
+      )
       .execute();
   }
 

@@ -22,7 +22,14 @@ const tags = ['workspaces'];
 const security = [{ bearer: [] }];
 
 function toWorkspaceRead(w: WorkspaceRecord) {
-  return { id: w.id, name: w.name, description: w.description, organization_id: w.organization_id, created: w.created, updated: w.updated };
+  return {
+    id: w.id,
+    name: w.name,
+    description: w.description,
+    organization_id: w.organization_id,
+    created: w.created,
+    updated: w.updated,
+  };
 }
 
 export const workspacesRoutes: FastifyPluginAsyncTypebox<WorkspacesRoutesOptions> = async (
@@ -68,7 +75,12 @@ export const workspacesRoutes: FastifyPluginAsyncTypebox<WorkspacesRoutesOptions
     },
     async (request) => {
       const { offset, limit } = request.query;
-      const found = await workspaces.listByOrganization(request.principal, request.params.organization_id, offset, limit);
+      const found = await workspaces.listByOrganization(
+        request.principal,
+        request.params.organization_id,
+        offset,
+        limit,
+      );
       return found.map(toWorkspaceRead);
     },
   );

@@ -1,7 +1,11 @@
 import { Type, type Static } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
 
-const Name = Type.String({ minLength: 1, maxLength: 255, description: 'Unique within its organization (case-insensitively).' });
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description: 'Unique within its organization (case-insensitively).',
+});
 const Description = Type.String({ maxLength: 4096 });
 
 export const WorkspaceRead = Type.Object(

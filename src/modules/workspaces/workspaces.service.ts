@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { asUniqueViolation } from '../../db/dialect.js';
+import { UniqueViolation } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
@@ -27,7 +27,9 @@ export class WorkspacesService {
       await repos.organizations.lock(organizationId);
       const { organization, aff } = await this.organizations.readable(repos, principal, organizationId);
       if (!access.canCreateWorkspace(principal, aff, organizationId)) {
-        throw new IllegalOperationError(`only admins and editors of organization ${organization.name} may create workspaces`);
+        throw new IllegalOperationError(
+          `only admins and editors of organization ${organization.name} may create workspaces`,
+        );
       }
       return this.write(() =>
         repos.workspaces.insert(
@@ -137,7 +139,8 @@ export class WorkspacesService {
     try {
       return await work();
     } catch (error) {
-      if (asUniqueViolation(error)) throw new EntityExistsError('a workspace with this name already exists in the organization');
+      if (error instanceof UniqueViolation)
+        throw new EntityExistsError('a workspace with this name already exists in the organization');
       throw error;
     }
   }

@@ -1,0 +1,49 @@
+/**
+ * The records Roster's layers hand each other: engine-neutral values, as the
+ * repositories read them. Pure types: the access rules (`src/auth/`) and the
+ * modules share them without one importing the other.
+ */
+
+/** A user as the rest of Roster sees it: engine-neutral values. */
+export interface UserRecord {
+  id: string;
+  username: string;
+  email: string | null;
+  /** Set by a superuser or a provider; false for an email the account set on itself. */
+  email_verified: boolean;
+  name: string | null;
+  avatar_url: string | null;
+  company: string | null;
+  job_title: string | null;
+  metadata: Record<string, unknown>;
+  password_hash: string | null;
+  oauth_provider: string | null;
+  oauth_id: string | null;
+  is_active: boolean;
+  is_superuser: boolean;
+  is_service_account: boolean;
+  is_internal: boolean;
+  is_onboarded: boolean;
+  organization_id: string | null;
+  version: number;
+  credential_version: number;
+  created: string;
+  updated: string;
+}
+
+/** What a list shows of an account: its public fields only (no hash, no internal flags). */
+export type PublicUserRecord = Omit<UserRecord, 'password_hash' | 'is_internal' | 'version' | 'credential_version'>;
+
+/** Which accounts a query may return. Decided by `auth/access.ts`. */
+export type UserScope = { kind: 'all' } | { kind: 'visible-to'; userId: string; organizationIds: readonly string[] };
+
+/** A workspace as the rest of Roster sees it. */
+export interface WorkspaceRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  created: string;
+  updated: string;
+}
