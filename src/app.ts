@@ -111,8 +111,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds, metrics);
   const users = new UsersService(store, clock, throttle);
   const organizations = new OrganizationsService(store, clock, users);
-  const workspaces = new WorkspacesService(store, clock, users, organizations);
-  const apiKeys = new ApiKeysService(store, clock, users);
+  const workspaces = new WorkspacesService(store, clock, organizations);
+  const apiKeys = new ApiKeysService(store, clock);
   const invitations = new InvitationsService(store, clock, organizations);
   const sso = oidc ? new SsoService(store, clock, oidc, users, auth) : undefined;
   const requireAuth = authenticate(auth);

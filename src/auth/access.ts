@@ -64,6 +64,19 @@ export interface Affiliations {
   organizationIds: readonly string[];
 }
 
+/** Where the caller's memberships are read from (the organizations' repository). */
+export interface MembershipReader {
+  membershipsOf(userId: string): Promise<{ organization_id: string; role: Role }[]>;
+}
+
+/**
+ * Loads the caller's organizations, once per check. Superusers see and may do
+ * everything, so theirs are not loaded.
+ */
+export async function loadAffiliations(reader: MembershipReader, principal: Principal): Promise<Affiliations> {
+  return affiliations(principal, principal.user.is_superuser ? [] : await reader.membershipsOf(principal.user.id));
+}
+
 export function affiliations(
   principal: Principal,
   memberships: { organization_id: string; role: Role }[],

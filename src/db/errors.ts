@@ -46,3 +46,13 @@ export function normaliseDriverError(error: unknown): unknown {
   if (code.startsWith('SQLITE_BUSY') || code === '40001' || code === '40P01') return new DatabaseBusy({ cause: error });
   return error;
 }
+
+/** Runs a write; a unique violation becomes the error `conflict` makes (the contract's 409, say). */
+export async function uniqueAs<T>(work: () => Promise<T>, conflict: (violation: UniqueViolation) => Error): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UniqueViolation) throw conflict(error);
+    throw error;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { sha256 } from '../auth/tokens.js';
 import { AuthorizationException } from '../domain/errors.js';
@@ -60,14 +60,6 @@ export function loggerOptions(level: string, extra: object = {}): object {
     },
     ...extra,
   };
-}
-
-/** Called once the caller of a request is known: its log lines carry the account id from then on. */
-export function logAccount(request: FastifyRequest, reply: FastifyReply, accountId: string): void {
-  const child = request.log.child({ account_id: accountId });
-  request.log = child;
-  // The "request completed" line is written through the reply's logger.
-  reply.log = child;
 }
 
 function sameSecret(a: string, b: string): boolean {

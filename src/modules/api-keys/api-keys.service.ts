@@ -5,7 +5,6 @@ import * as access from '../../auth/access.js';
 import type { Principal } from '../../auth/access.js';
 import { hashToken, newApiKey } from '../../auth/tokens.js';
 import type { Repositories, Store } from '../../store.js';
-import type { UsersService } from '../users/users.service.js';
 import type { ApiKeyRecord } from './api-keys.repository.js';
 import type { ApiKeyCreate } from './api-keys.schemas.js';
 
@@ -14,7 +13,6 @@ export class ApiKeysService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly users: UsersService,
   ) {}
 
   /** Creates a key; the only time the key itself is returned. */
@@ -52,7 +50,7 @@ export class ApiKeysService {
 
   /** The service account if the caller manages its keys: 404 when it cannot see it, 403 when it may not. */
   private async managed(repos: Repositories, principal: Principal, userId: string, lock = false) {
-    const aff = await this.users.affiliations(repos, principal);
+    const aff = await access.loadAffiliations(repos.organizations, principal);
     const scope = access.userScope(principal, aff);
     // Locked when a key is added: a concurrent delete of the account waits, or has happened (404).
     const target = lock

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { UniqueViolation } from '../../db/errors.js';
+import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
@@ -34,7 +34,7 @@ export class OrganizationsService {
   }
 
   async list(principal: Principal, offset: number, limit: number): Promise<OrganizationRecord[]> {
-    const aff = await this.users.affiliations(this.store.repos, principal);
+    const aff = await access.loadAffiliations(this.store.repos.organizations, principal);
     const ids = principal.user.is_superuser ? undefined : [...aff.organizationIds];
     return this.store.repos.organizations.list(ids, offset, limit);
   }
@@ -144,7 +144,7 @@ export class OrganizationsService {
     principal: Principal,
     organizationId: string,
   ): Promise<{ organization: OrganizationRecord; aff: Affiliations }> {
-    const aff = await this.users.affiliations(repos, principal);
+    const aff = await access.loadAffiliations(repos.organizations, principal);
     const organization = access.canReadOrganization(principal, aff, organizationId)
       ? await repos.organizations.findById(organizationId)
       : undefined;
@@ -168,14 +168,8 @@ export class OrganizationsService {
     return found;
   }
 
-  private async write<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof UniqueViolation)
-        throw new EntityExistsError('an organization with this name already exists');
-      throw error;
-    }
+  private write<T>(work: () => Promise<T>): Promise<T> {
+    return uniqueAs(work, () => new EntityExistsError('an organization with this name already exists'));
   }
 
   private now(): string {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Nullable, PageQuery, Timestamp, Uuid } from '../../http/schemas.js';
 import { MAX_JSON_BYTES, PASSWORD_POLICY } from '../../http/validation.js';
 
 export const USERNAME_PATTERN = '^[a-zA-Z0-9_\\-@.]+$';
@@ -151,13 +151,7 @@ export const UserCreate = Type.Object(
 export type UserCreate = Static<typeof UserCreate>;
 
 export const UserListQuery = Type.Object({
-  offset: Type.Integer({
-    minimum: 0,
-    maximum: Number.MAX_SAFE_INTEGER,
-    default: 0,
-    description: 'Offset for pagination',
-  }),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Limit for pagination' }),
+  ...PageQuery.properties,
   user_id: Type.Optional(Type.String({ format: 'uuid', description: 'Filter by user ID' })),
   oauth_provider: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by OAuth provider' })),
   oauth_id: Type.Optional(Type.String({ maxLength: 255, description: 'Filter by OAuth ID' })),

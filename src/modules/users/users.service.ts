@@ -49,26 +49,17 @@ export class UsersService {
 
   /** A page of the accounts the caller may see, and their total when asked for. */
   async list(principal: Principal, options: ListOptions): Promise<{ users: PublicUserRecord[]; total?: number }> {
-    const scope = access.userScope(principal, await this.affiliations(this.store.repos, principal));
+    const scope = access.userScope(principal, await access.loadAffiliations(this.store.repos.organizations, principal));
     const users = await this.store.repos.users.list(scope, options.filters, options.page);
     if (!options.includeTotal) return { users };
     return { users, total: await this.store.repos.users.count(scope, options.filters) };
   }
 
   async get(principal: Principal, userId: string): Promise<UserRecord> {
-    const scope = access.userScope(principal, await this.affiliations(this.store.repos, principal));
+    const scope = access.userScope(principal, await access.loadAffiliations(this.store.repos.organizations, principal));
     const user = await this.store.repos.users.findById(userId, scope);
     if (!user) throw new KeyError(`user ${userId} not found`);
     return user;
-  }
-
-  /**
-   * The caller's organizations. Superusers see and may do everything, so
-   * theirs are not loaded.
-   */
-  async affiliations(repos: Repositories, principal: Principal): Promise<Affiliations> {
-    if (principal.user.is_superuser) return access.affiliations(principal, []);
-    return access.affiliations(principal, await repos.organizations.membershipsOf(principal.user.id));
   }
 
   async create(principal: Principal, input: UserCreate): Promise<UserRecord> {
@@ -116,7 +107,7 @@ export class UsersService {
       // Permission checks first, on the account as it stands: a caller that may not change
       // the password never makes the service hash one (API.md 3.3). The transaction below
       // checks again on the locked row.
-      const aff = await this.affiliations(this.store.repos, principal);
+      const aff = await access.loadAffiliations(this.store.repos.organizations, principal);
       const current = await this.store.repos.users.findById(userId, access.userScope(principal, aff));
       if (!current) throw new IllegalOperationError(`you may not update user ${userId}`);
       this.checkUpdate(principal, aff, current, input);
@@ -126,7 +117,7 @@ export class UsersService {
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.store.transaction(async (repos) => {
-        const aff = await this.affiliations(repos, principal);
+        const aff = await access.loadAffiliations(repos.organizations, principal);
         const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal, aff));
         if (!target) throw new IllegalOperationError(`you may not update user ${userId}`);
         if (ifMatch !== undefined && !ifMatch.includes(target.version)) {
@@ -220,7 +211,7 @@ export class UsersService {
 
   /** The account `principal` may delete: 403 for anyone without the right, 404 for a superuser's miss. */
   private async deletable(repos: Repositories, principal: Principal, userId: string, lock: boolean) {
-    const aff = await this.affiliations(repos, principal);
+    const aff = await access.loadAffiliations(repos.organizations, principal);
     const scope = access.userScope(principal, aff);
     const target = lock
       ? await repos.users.findByIdForUpdate(userId, scope)

@@ -1,13 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { UniqueViolation } from '../../db/errors.js';
+import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
 import type { Principal } from '../../auth/access.js';
 import type { Repositories, Store } from '../../store.js';
 import type { OrganizationsService } from '../organizations/organizations.service.js';
-import type { UsersService } from '../users/users.service.js';
 import type { UserRecord } from '../users/users.repository.js';
 import type { WorkspaceRecord } from './workspaces.repository.js';
 import type { WorkspaceCreate, WorkspaceUpdate } from './workspaces.schemas.js';
@@ -17,7 +16,6 @@ export class WorkspacesService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
   ) {}
 
@@ -110,7 +108,7 @@ export class WorkspacesService {
 
   /** The workspace if the caller may read its organization; 404 otherwise. */
   private async readable(repos: Repositories, principal: Principal, workspaceId: string) {
-    const aff = await this.users.affiliations(repos, principal);
+    const aff = await access.loadAffiliations(repos.organizations, principal);
     const found = await repos.workspaces.findById(workspaceId);
     const workspace = found && access.canReadOrganization(principal, aff, found.organization_id) ? found : undefined;
     if (!workspace) throw new KeyError(`workspace ${workspaceId} not found`);
@@ -135,14 +133,8 @@ export class WorkspacesService {
     return found;
   }
 
-  private async write<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof UniqueViolation)
-        throw new EntityExistsError('a workspace with this name already exists in the organization');
-      throw error;
-    }
+  private write<T>(work: () => Promise<T>): Promise<T> {
+    return uniqueAs(work, () => new EntityExistsError('a workspace with this name already exists in the organization'));
   }
 
   private now(): string {
