@@ -178,3 +178,44 @@ export async function createUserWithToken(
 export function detail(response: LightMyRequestResponse): [string, string] {
   return response.json().detail as [string, string];
 }
+
+/**
+ * A complete `users` row as the schema before migration 0005 holds it (no
+ * `email_verified`, which then defaults to false), for tests that write below
+ * the services: upgrades, and accounts placed in the way of a bulk load.
+ */
+export function rawUserRow(
+  id: string,
+  username: string,
+  email: string | null,
+  options: { oauthProvider?: string; now?: string } = {},
+) {
+  const now = options.now ?? new Date().toISOString();
+  const oauth = options.oauthProvider ?? null;
+  return {
+    id,
+    username,
+    username_lower: username.toLowerCase(),
+    email,
+    email_lower: email?.toLowerCase() ?? null,
+    name: null,
+    name_lower: null,
+    avatar_url: null,
+    company: null,
+    job_title: null,
+    metadata: '{}',
+    password_hash: null,
+    oauth_provider: oauth,
+    oauth_id: oauth ? `sub-${id}` : null,
+    is_active: true,
+    is_superuser: false,
+    is_service_account: false,
+    is_internal: false,
+    is_onboarded: false,
+    organization_id: null,
+    version: 1,
+    credential_version: 1,
+    created: now,
+    updated: now,
+  };
+}

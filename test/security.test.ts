@@ -22,6 +22,7 @@ import {
   detail,
   engines,
   freshDatabase,
+  rawUserRow,
   type TestApp,
 } from './helpers.js';
 
@@ -442,42 +443,15 @@ for (const engine of engines()) {
       const handle = await openDatabase(database.processUrl, { poolSize: 1 });
       try {
         await migrateTo(handle.db, '0004_sso_logins');
-        const now = new Date().toISOString();
-        const row = (id: string, username: string, email: string | null, oauth: string | null = null) => ({
-          id,
-          username,
-          username_lower: username.toLowerCase(),
-          email,
-          email_lower: email?.toLowerCase() ?? null,
-          name: null,
-          name_lower: null,
-          avatar_url: null,
-          company: null,
-          job_title: null,
-          metadata: '{}',
-          password_hash: null,
-          oauth_provider: oauth,
-          oauth_id: oauth ? `sub-${id}` : null,
-          is_active: true,
-          is_superuser: false,
-          is_service_account: false,
-          is_internal: false,
-          is_onboarded: false,
-          organization_id: null,
-          version: 1,
-          credential_version: 1,
-          created: now,
-          updated: now,
-        });
         const squatter = '01a00000-0000-7000-8000-00000000000a';
         const own = '01a00000-0000-7000-8000-00000000000b';
         const sso = '01a00000-0000-7000-8000-00000000000c';
         await handle.db
           .insertInto('users')
           .values([
-            row(squatter, 'Alice@Example.com', null),
-            row(own, 'bob@example.com', 'Bob@example.com'),
-            row(sso, 'carol@example.com', 'carol@example.com', 'idp'),
+            rawUserRow(squatter, 'Alice@Example.com', null),
+            rawUserRow(own, 'bob@example.com', 'Bob@example.com'),
+            rawUserRow(sso, 'carol@example.com', 'carol@example.com', { oauthProvider: 'idp' }),
           ] as never)
           .execute();
         await migrateToLatest(handle.db);

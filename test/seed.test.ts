@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { runCli } from '../src/cli/program.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/dialect.js';
-import { engines, freshDatabase, type FreshDatabase } from './helpers.js';
+import { engines, freshDatabase, rawUserRow, type FreshDatabase } from './helpers.js';
 
 async function indexes(handle: DatabaseHandle): Promise<string[]> {
   const rows =
@@ -103,35 +103,9 @@ for (const engine of engines()) {
 
     it('a run that fails half way adds nothing and leaves every index in place', async () => {
       // An account that already holds the email the seed will need for user5400.
-      const now = new Date().toISOString();
       await handle.db
         .insertInto('users')
-        .values({
-          id: uuidv7(),
-          username: 'squatter',
-          username_lower: 'squatter',
-          email: 'user5400@example.com',
-          email_lower: 'user5400@example.com',
-          name: null,
-          name_lower: null,
-          avatar_url: null,
-          company: null,
-          job_title: null,
-          metadata: '{}',
-          password_hash: null,
-          oauth_provider: null,
-          oauth_id: null,
-          is_active: true,
-          is_superuser: false,
-          is_service_account: false,
-          is_internal: false,
-          is_onboarded: false,
-          organization_id: null,
-          version: 1,
-          credential_version: 1,
-          created: now,
-          updated: now,
-        } as never)
+        .values(rawUserRow(uuidv7(), 'squatter', 'user5400@example.com') as never)
         .execute();
       const before = await count(handle);
       const run = await seed(database.processUrl, 2000);
