@@ -6,7 +6,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { openDatabase } from '../src/db/dialect.js';
 import { UsersRepository } from '../src/modules/users/users.repository.js';
-import { SessionsRepository } from '../src/modules/auth/sessions.repository.js';
+import { SessionsRepository } from '../src/modules/sessions/sessions.repository.js';
 
 const url = process.argv[2]!;
 const captured: CompiledQuery[] = [];

@@ -4,7 +4,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import type { Store } from './store.js';
+import { pendingMigrations } from './db/migrate.js';
+import type { Executor } from './db/transactions.js';
+import { buildServices } from './services.js';
 import { authenticate } from './auth/authenticate.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
@@ -14,28 +16,21 @@ import { loggerOptions, observabilityPlugin, requestIdFor } from './http/observa
 import { securityPlugin } from './http/security.js';
 import { publicUrlPlugin } from './http/public-url.js';
 import { Metrics } from './observability/metrics.js';
-import { AuthService } from './modules/auth/auth.service.js';
-import { LoginThrottle } from './modules/auth/login-throttle.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { UserRead } from './modules/users/users.schemas.js';
-import { UsersService } from './modules/users/users.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
-import { OrganizationsService } from './modules/organizations/organizations.service.js';
 import { organizationsRoutes } from './modules/organizations/organizations.routes.js';
-import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
-import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.js';
-import { InvitationsService } from './modules/invitations/invitations.service.js';
 import { invitationsRoutes } from './modules/invitations/invitations.routes.js';
 import type { OidcClient } from './modules/sso/oidc-client.js';
-import { SsoService } from './modules/sso/sso.service.js';
 import { ssoRoutes } from './modules/sso/sso.routes.js';
 
 export interface AppDeps {
   config: Config;
-  store: Store;
+  /** The database (migrated). */
+  db: Executor;
   clock: Clock;
   /** Signs cookies (from ROSTER_SECRET_KEY, or the one kept in the database). */
   secretKey: string;
@@ -49,7 +44,7 @@ export interface AppDeps {
 
 /** Builds the HTTP application: plugins, error handling, routes. It does not listen. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store, clock, secretKey, oidc, logger } = deps;
+  const { config, db, clock, secretKey, oidc, logger } = deps;
   const metrics = deps.metrics ?? new Metrics();
   const app = Fastify({
     logger: logger === false ? false : loggerOptions(config.logLevel, logger),
@@ -107,18 +102,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const throttle = new LoginThrottle(store, clock, config.loginThrottle);
-  const auth = new AuthService(store, clock, throttle, config.tokenTtlSeconds, metrics);
-  const users = new UsersService(store, clock, throttle);
-  const organizations = new OrganizationsService(store, clock, users);
-  const workspaces = new WorkspacesService(store, clock, organizations);
-  const apiKeys = new ApiKeysService(store, clock);
-  const invitations = new InvitationsService(store, clock, organizations);
-  const sso = oidc ? new SsoService(store, clock, oidc, users, auth) : undefined;
+  const { settings, auth, users, organizations, workspaces, apiKeys, invitations, sso } = buildServices(db, {
+    clock,
+    config,
+    loginObserver: metrics,
+    ...(oidc ? { oidc } : {}),
+  });
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, {
-    probes: { ping: () => store.ping(), pendingMigrations: () => store.pendingMigrations() },
+    probes: { ping: () => settings.ping(), pendingMigrations: () => pendingMigrations(db) },
   });
   await app.register(authRoutes, { auth, authenticate: requireAuth });
   await app.register(ssoRoutes, { sso, secretKey, publicUrl: oidc?.settings.publicUrl });

@@ -5,7 +5,9 @@ import type { Config } from './config.js';
 import { UniqueViolation } from './db/errors.js';
 import { hashPassword, verifyPassword } from './auth/passwords.js';
 import { generatePassword } from './auth/tokens.js';
-import type { Store } from './store.js';
+import type { Executor } from './db/transactions.js';
+import { SettingsRepository } from './modules/settings/settings.repository.js';
+import { UsersRepository } from './modules/users/users.repository.js';
 
 export interface BootstrapResult {
   secretKey: string;
@@ -22,11 +24,13 @@ export interface BootstrapResult {
  * generated once and kept in the database) and the internal account. Safe
  * to run on several instances at once: the first writer wins.
  */
-export async function bootstrap(store: Store, config: Config, clock: Clock): Promise<BootstrapResult> {
+export async function bootstrap(db: Executor, config: Config, clock: Clock): Promise<BootstrapResult> {
+  const users = new UsersRepository(db);
   const secretKey =
-    config.secretKey ?? (await store.repos.settings.getOrInsert('secret_key', randomBytes(32).toString('base64url')));
+    config.secretKey ??
+    (await new SettingsRepository(db).getOrInsert('secret_key', randomBytes(32).toString('base64url')));
 
-  const existing = await store.repos.users.findInternal();
+  const existing = await users.findInternal();
   if (existing) {
     const result: BootstrapResult = { secretKey };
     if (existing.username !== config.adminUsername) result.adminUsernameMismatch = existing.username;
@@ -41,7 +45,7 @@ export async function bootstrap(store: Store, config: Config, clock: Clock): Pro
   const password = config.adminPassword ?? generatePassword();
   const now = clock().toISOString();
   try {
-    await store.repos.users.insert(
+    await users.insert(
       uuidv7(),
       {
         username: config.adminUsername,

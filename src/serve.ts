@@ -8,7 +8,6 @@ import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { describeDatabaseUrl, openDatabase } from './db/dialect.js';
 import { assertSchemaCurrent, migrateToLatest } from './db/migrate.js';
-import { Store } from './store.js';
 import { discoverOidc, type OidcClient } from './modules/sso/oidc-client.js';
 
 /** A failure that stops startup: printed as one line, exit code 1. */
@@ -36,8 +35,7 @@ export async function serve(config: Config): Promise<void> {
       `cannot prepare the database (${describeDatabaseUrl(config.databaseUrl)}): ${(error as Error).message}`,
     );
   }
-  const store = new Store(handle.db);
-  const boot = await bootstrap(store, config, systemClock);
+  const boot = await bootstrap(handle.db, config, systemClock);
   if (boot.generatedAdminPassword) {
     // Printed at once: should anything below fail, the password is not lost with it.
     process.stdout.write(
@@ -60,7 +58,7 @@ export async function serve(config: Config): Promise<void> {
       await abort(`ROSTER_OIDC_ISSUER: ${(error as Error).message}`);
     }
   }
-  const app = await buildApp({ config, store, clock: systemClock, secretKey: boot.secretKey, oidc });
+  const app = await buildApp({ config, db: handle.db, clock: systemClock, secretKey: boot.secretKey, oidc });
   app.addHook('onClose', async () => handle.close());
 
   if (boot.adminUsernameMismatch) {

@@ -245,7 +245,7 @@ for (const engine of engines()) {
       // A login that checked the old password but stored its session after the change
       // carries the old credential version: it must be dead on arrival.
       const { user, token } = await createUserWithToken(t);
-      const before = (await t.store.repos.users.findById(user.id))!;
+      const before = (await t.repos.users.findById(user.id))!;
       await t.app.inject({
         method: 'PATCH',
         url: `/api/v1/users/${user.id}`,
@@ -253,7 +253,7 @@ for (const engine of engines()) {
         payload: { password: 'changed-by-admin' },
       });
       const lateToken = 'rst_' + 'L'.repeat(43);
-      await t.store.repos.sessions.insert({
+      await t.repos.sessions.insert({
         id: uuidv7(),
         token_hash: hashToken(lateToken),
         user_id: user.id,

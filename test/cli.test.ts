@@ -164,7 +164,7 @@ for (const engine of engines()) {
       });
 
       it('refuses an OAuth2 account and a service account, changing nothing', async () => {
-        const oauth = await t.store.repos.users.insert(
+        const oauth = await t.repos.users.insert(
           uuidv7(),
           {
             username: 'sso-person@example.com',
@@ -178,7 +178,7 @@ for (const engine of engines()) {
           await roster(t, ['users', 'set-password', oauth.username], 'brand-new-password\n'),
           /refused: .*OAuth2/,
         );
-        assert.equal((await t.store.repos.users.findById(oauth.id))?.password_hash, null);
+        assert.equal((await t.repos.users.findById(oauth.id))?.password_hash, null);
 
         const { token: ownerToken } = await createUserWithToken(t);
         const org = (
@@ -197,12 +197,12 @@ for (const engine of engines()) {
             payload: { username: 'cli-robot' },
           })
         ).json();
-        const versionBefore = (await t.store.repos.users.findById(sa.id))?.version;
+        const versionBefore = (await t.repos.users.findById(sa.id))?.version;
         assertOneLineFailure(
           await roster(t, ['users', 'set-password', 'cli-robot'], 'brand-new-password\n'),
           /refused: .*API keys/,
         );
-        const after = await t.store.repos.users.findById(sa.id);
+        const after = await t.repos.users.findById(sa.id);
         assert.equal(after?.password_hash, null);
         assert.equal(after?.version, versionBefore);
       });

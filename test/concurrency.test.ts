@@ -134,6 +134,52 @@ for (const engine of engines()) {
       }
     });
 
+    it('deletes a member with workspace memberships while an admin removes it from the organization, without a 5xx', async () => {
+      const owner = await createUserWithToken(t);
+      const org = (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/organizations',
+          headers: bearer(owner.token),
+          payload: { name: 'race delete and remove' },
+        })
+      ).json().id as string;
+      const workspace = (
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/organizations/${org}/workspaces`,
+          headers: bearer(owner.token),
+          payload: { name: 'race-ws' },
+        })
+      ).json().id as string;
+      for (let round = 0; round < 10; round++) {
+        const member = await createUserWithToken(t);
+        for (const [url, role] of [
+          [`/api/v1/organizations/${org}/members/${member.user.id}`, 'viewer'],
+          [`/api/v1/workspaces/${workspace}/members/${member.user.id}`, 'editor'],
+        ] as const) {
+          const added = await t.app.inject({ method: 'PUT', url, headers: bearer(t.adminToken), payload: { role } });
+          assert.equal(added.statusCode, 200, added.body);
+        }
+        const [deleted, removed] = await Promise.all([
+          t.app.inject({ method: 'DELETE', url: `/api/v1/users/${member.user.id}`, headers: bearer(member.token) }),
+          t.app.inject({
+            method: 'DELETE',
+            url: `/api/v1/organizations/${org}/members/${member.user.id}`,
+            headers: bearer(owner.token),
+          }),
+        ]);
+        assert.equal(deleted.statusCode, 204, deleted.body);
+        assert.ok([204, 404].includes(removed.statusCode), `round ${round}: ${removed.statusCode} ${removed.body}`);
+        const gone = await t.app.inject({
+          method: 'GET',
+          url: `/api/v1/users/${member.user.id}`,
+          headers: bearer(t.adminToken),
+        });
+        assert.equal(gone.statusCode, 404);
+      }
+    });
+
     it('answers an invitation once when the invitee accepts and declines while an admin revokes it', async () => {
       const admin = await createUserWithToken(t);
       const created = await t.app.inject({

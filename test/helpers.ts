@@ -14,7 +14,8 @@ import { bootstrap } from '../src/bootstrap.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type DatabaseHandle, type Engine } from '../src/db/dialect.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { Store } from '../src/store.js';
+import { SessionsRepository } from '../src/modules/sessions/sessions.repository.js';
+import { UsersRepository } from '../src/modules/users/users.repository.js';
 import type { OidcClient } from '../src/modules/sso/oidc-client.js';
 
 export const ADMIN_PASSWORD = 'admin-password-1';
@@ -35,7 +36,8 @@ export class TestClock {
 
 export interface TestApp {
   app: FastifyInstance;
-  store: Store;
+  /** Repositories for tests that write or read below the services. */
+  repos: { users: UsersRepository; sessions: SessionsRepository };
   handle: DatabaseHandle;
   clock: TestClock;
   config: Config;
@@ -106,12 +108,12 @@ export async function createTestApp(
     ...(database.schema ? { schema: database.schema } : {}),
   });
   await migrateToLatest(handle.db);
-  const store = new Store(handle.db);
+  const repos = { users: new UsersRepository(handle.db), sessions: new SessionsRepository(handle.db) };
   const clock = new TestClock();
-  const { secretKey } = await bootstrap(store, config, clock.now);
+  const { secretKey } = await bootstrap(handle.db, config, clock.now);
   const app = await buildApp({
     config,
-    store,
+    db: handle.db,
     clock: clock.now,
     secretKey,
     logger: options.logger ?? false,
@@ -121,7 +123,7 @@ export async function createTestApp(
   const adminToken = await login(app, config.adminUsername, ADMIN_PASSWORD);
   return {
     app,
-    store,
+    repos,
     handle,
     clock,
     config,

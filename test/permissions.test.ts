@@ -302,7 +302,7 @@ for (const engine of engines()) {
         superuser: await human({ is_superuser: true }),
         workspaceAdmin: await human(),
       };
-      const internal = await t.store.repos.users.findInternal();
+      const internal = await t.repos.users.findInternal();
       assert.ok(internal);
       w = {
         humans,

@@ -9,10 +9,11 @@ import { v7 as uuidv7 } from 'uuid';
 import { openDatabase, type DatabaseHandle } from '../src/db/dialect.js';
 import { ForeignKeyViolation, UniqueViolation } from '../src/db/errors.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { AccessRepository } from '../src/auth/access.repository.js';
 import { InvitationsRepository } from '../src/modules/invitations/invitations.repository.js';
-import { LoginFailuresRepository } from '../src/modules/auth/login-failures.repository.js';
+import { LoginFailuresRepository } from '../src/modules/throttle/login-failures.repository.js';
 import { OrganizationsRepository } from '../src/modules/organizations/organizations.repository.js';
-import { SessionsRepository } from '../src/modules/auth/sessions.repository.js';
+import { SessionsRepository } from '../src/modules/sessions/sessions.repository.js';
 import { SsoLoginsRepository } from '../src/modules/sso/sso-logins.repository.js';
 import { UsersRepository } from '../src/modules/users/users.repository.js';
 import { engines, freshDatabase, type FreshDatabase } from './helpers.js';
@@ -134,13 +135,22 @@ for (const engine of engines()) {
         );
         await organizations.upsertMember(org.id, owner.id, 'admin', T0);
         await organizations.upsertMember(org.id, member.id, 'viewer', T0);
-        assert.equal(await organizations.roleOf(org.id, member.id), 'viewer');
+        const access = new AccessRepository(handle.db);
+        assert.equal(await access.organizationRoleOf(org.id, member.id), 'viewer');
+        assert.deepEqual(await access.membershipsOf(member.id), [{ organization_id: org.id, role: 'viewer' }]);
         assert.equal(await organizations.countAdmins(org.id), 1);
-        assert.deepEqual(await organizations.soleAdminOf(owner.id), [{ id: org.id, name: 'Repo-Org' }]);
+        assert.deepEqual(
+          (await organizations.members(org.id)).map((m) => [m.user.id, m.role]),
+          [
+            [owner.id, 'admin'],
+            [member.id, 'viewer'],
+          ],
+        );
+        assert.deepEqual(await access.soleAdminOf(owner.id), [{ id: org.id, name: 'Repo-Org' }]);
         await organizations.upsertMember(org.id, member.id, 'admin', T0);
-        assert.deepEqual(await organizations.soleAdminOf(owner.id), []);
+        assert.deepEqual(await access.soleAdminOf(owner.id), []);
         assert.equal(await users.delete(member.id), true);
-        assert.equal(await organizations.roleOf(org.id, member.id), undefined, 'memberships go with the account');
+        assert.equal(await access.organizationRoleOf(org.id, member.id), undefined, 'memberships go with the account');
       });
 
       it('refuses a membership of an account that does not exist, as a ForeignKeyViolation', async () => {

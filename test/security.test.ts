@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { startDevIdp, type DevIdp } from '../dev/idp.js';
 import { discoverOidc } from '../src/modules/sso/oidc-client.js';
-import { LoginThrottle } from '../src/modules/auth/login-throttle.js';
-import { UsersService } from '../src/modules/users/users.service.js';
+import { buildServices } from '../src/services.js';
 import { openDatabase } from '../src/db/dialect.js';
 import { migrateTo, migrateToLatest } from '../src/db/migrate.js';
 import {
@@ -156,7 +155,7 @@ for (const engine of engines()) {
         const holder = await createUserWithToken(t, { username: 'erin-local' });
         await send('PATCH', '/api/v1/users/me', holder.token, { email: 'erin@example.com' });
         const clock = t.clock.now;
-        const users = new UsersService(t.store, clock, new LoginThrottle(t.store, clock, t.config.loginThrottle));
+        const { users } = buildServices(t.handle.db, { clock, config: t.config });
         const erin = await users.signInOauth({
           provider: 'idp',
           sub: 'erin-sub',

@@ -274,7 +274,7 @@ for (const engine of engines()) {
     });
 
     it('refuses to delete the internal account (400 ValueError), even by itself', async () => {
-      const internal = (await t.store.repos.users.findInternal())!;
+      const internal = (await t.repos.users.findInternal())!;
       const response = await remove(internal.id);
       assert.equal(response.statusCode, 400);
       assert.deepEqual(detail(response), ['ValueError', 'internal user cannot be deleted']);

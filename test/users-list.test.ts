@@ -28,7 +28,7 @@ for (const engine of engines()) {
         payload: { is_active: false },
       });
       // OAuth2 accounts arrive through single sign-on; the data layer makes one here.
-      oauthUser = await t.store.repos.users.insert(
+      oauthUser = await t.repos.users.insert(
         uuidv7(),
         {
           username: 'dana@example.org',
@@ -41,7 +41,7 @@ for (const engine of engines()) {
       );
       // Created later, but with an id that sorts first: the order is by creation, not by id.
       t.clock.advance(1);
-      await t.store.repos.users.insert(
+      await t.repos.users.insert(
         '00000000-0000-7000-8000-000000000000',
         { username: 'zed' },
         t.clock.now().toISOString(),
@@ -153,7 +153,7 @@ for (const engine of engines()) {
         const ids = [uuidv7(), uuidv7(), uuidv7()].sort();
         const sameInstant = '2026-11-27T12:00:00.000Z';
         for (const id of [ids[2]!, ids[0]!, ids[1]!]) {
-          await t2.store.repos.users.insert(id, { username: `u-${id}` }, sameInstant);
+          await t2.repos.users.insert(id, { username: `u-${id}` }, sameInstant);
         }
         const response = await t2.app.inject({
           method: 'GET',

@@ -30,7 +30,7 @@ for (const engine of engines()) {
         headers: { ...bearer(token), ...headers },
         payload: payload as object,
       });
-    const internalId = async () => (await t.store.repos.users.findInternal())!.id;
+    const internalId = async () => (await t.repos.users.findInternal())!.id;
 
     it('gets a user with an ETag carrying its version', async () => {
       const user = await createUser(t, { name: 'Eve' });
@@ -260,13 +260,13 @@ for (const engine of engines()) {
 
     it('refuses superuser for a service account (400) and any change to an OAuth2 username or email (403)', async () => {
       const now = new Date().toISOString();
-      const service = await t.store.repos.users.insert(uuidv7(), { username: 'robot', is_service_account: true }, now);
+      const service = await t.repos.users.insert(uuidv7(), { username: 'robot', is_service_account: true }, now);
       const response = await patch(service.id, { is_superuser: true });
       assert.equal(response.statusCode, 400);
       assert.equal(detail(response)[0], 'ValueError');
       assert.equal((await patch(service.id, { password: 'robots-have-no-passwords' })).statusCode, 400);
 
-      const oauth = await t.store.repos.users.insert(
+      const oauth = await t.repos.users.insert(
         uuidv7(),
         { username: 'oauth@example.com', email: 'oauth@example.com', oauth_provider: 'github', oauth_id: 'gh-1' },
         now,

@@ -1,11 +1,15 @@
 /**
  * Who may see and change what: the visibility rule of API.md 4.1 and the
- * permission rules of sections 4 and 5, in one place. Services load the
- * caller's affiliations, call these, and throw the contract's errors; routes
- * never decide access themselves.
+ * permission rules of sections 4 and 5, in one place. The rules are pure
+ * functions; `AccessService` loads what they need (the caller's affiliations,
+ * the organization or workspace asked for), applies them and throws the
+ * contract's errors. Routes never decide access themselves.
  */
 import type { Role } from '../db/schema.js';
-import type { UserRecord, UserScope, WorkspaceRecord } from '../domain/records.js';
+import type { Transactor, Tx } from '../db/transactions.js';
+import { IllegalOperationError, KeyError } from '../domain/errors.js';
+import type { UserRecord, UserScope } from '../domain/records.js';
+import type { AccessRepository, OrganizationRef, WorkspaceRef } from './access.repository.js';
 
 /** The authenticated caller of a request. */
 export interface Principal {
@@ -62,19 +66,6 @@ export function operatorPrincipal(): Principal {
 export interface Affiliations {
   roles: ReadonlyMap<string, Role>;
   organizationIds: readonly string[];
-}
-
-/** Where the caller's memberships are read from (the organizations' repository). */
-export interface MembershipReader {
-  membershipsOf(userId: string): Promise<{ organization_id: string; role: Role }[]>;
-}
-
-/**
- * Loads the caller's organizations, once per check. Superusers see and may do
- * everything, so theirs are not loaded.
- */
-export async function loadAffiliations(reader: MembershipReader, principal: Principal): Promise<Affiliations> {
-  return affiliations(principal, principal.user.is_superuser ? [] : await reader.membershipsOf(principal.user.id));
 }
 
 export function affiliations(
@@ -199,8 +190,147 @@ export function canCreateWorkspace(p: Principal, aff: Affiliations, organization
 export function canAdministerWorkspace(
   p: Principal,
   aff: Affiliations,
-  workspace: WorkspaceRecord,
+  workspace: WorkspaceRef,
   workspaceRole: Role | undefined,
 ): boolean {
   return isSuperuser(p) || aff.roles.get(workspace.organization_id) === 'admin' || workspaceRole === 'admin';
+}
+
+// ---- loading, checking, throwing ----
+
+/** What a caller needs of an organization: to read it, to administer it, to create workspaces in it. */
+export type OrganizationNeed = 'read' | 'administer' | 'create-workspace';
+
+export interface AccessOptions {
+  /** The caller's transaction: reads see its writes and locks. */
+  tx?: Tx;
+  /** Lock the organization first (see `AccessRepository.lockOrganization`). */
+  lock?: boolean;
+}
+
+/**
+ * Loads, checks, throws (API.md 4 and 5): the one place services ask "may
+ * this caller see or change that?". An organization or workspace the caller
+ * may not read answers 404 exactly as one that does not exist; one it may
+ * read but not change answers 403.
+ */
+export class AccessService {
+  /**
+   * Affiliations read outside transactions, once per request: the
+   * authentication hook makes a new `Principal` for every request.
+   */
+  private readonly cached = new WeakMap<Principal, Promise<Affiliations>>();
+
+  constructor(private readonly unit: Transactor<{ access: AccessRepository }>) {}
+
+  /**
+   * The caller's organizations. Superusers see and may do everything, so theirs
+   * are not loaded. Inside a transaction they are read afresh (after its locks).
+   */
+  affiliations(principal: Principal, tx?: Tx): Promise<Affiliations> {
+    if (principal.user.is_superuser) return Promise.resolve(affiliations(principal, []));
+    if (tx) return this.load(principal, tx);
+    let found = this.cached.get(principal);
+    if (!found) {
+      found = this.load(principal, undefined);
+      this.cached.set(principal, found);
+      found.catch(() => this.cached.delete(principal));
+    }
+    return found;
+  }
+
+  /** The accounts the caller may see, with the affiliations that decided it. */
+  async userScope(principal: Principal, tx?: Tx): Promise<{ scope: UserScope; aff: Affiliations }> {
+    const aff = await this.affiliations(principal, tx);
+    return { scope: userScope(principal, aff), aff };
+  }
+
+  /** The organization if the caller has `need` of it: 404 when it may not read it, 403 when it may only read it. */
+  async organization(
+    principal: Principal,
+    organizationId: string,
+    need: OrganizationNeed,
+    options: AccessOptions = {},
+  ): Promise<{ organization: OrganizationRef; aff: Affiliations }> {
+    const repos = this.unit.on(options.tx);
+    if (options.lock) await repos.access.lockOrganization(organizationId);
+    const aff = await this.affiliations(principal, options.tx);
+    const organization = canReadOrganization(principal, aff, organizationId)
+      ? await repos.access.organization(organizationId)
+      : undefined;
+    if (!organization) throw new KeyError(`organization ${organizationId} not found`);
+    if (need === 'administer' && !canAdministerOrganization(principal, aff, organizationId)) {
+      throw new IllegalOperationError(`only admins of organization ${organization.name} may do this`);
+    }
+    if (need === 'create-workspace' && !canCreateWorkspace(principal, aff, organizationId)) {
+      throw new IllegalOperationError(
+        `only admins and editors of organization ${organization.name} may create workspaces`,
+      );
+    }
+    return { organization, aff };
+  }
+
+  /**
+   * The workspace if the caller may read (its organization) or administer it;
+   * `role` is the caller's own role in it. With `lock`, the organization's row
+   * is locked first, so membership checks see every committed change to its
+   * members.
+   */
+  async workspace(
+    principal: Principal,
+    workspaceId: string,
+    need: 'read' | 'administer',
+    options: AccessOptions = {},
+  ): Promise<{ workspace: WorkspaceRef; aff: Affiliations; role: Role | undefined }> {
+    const repos = this.unit.on(options.tx);
+    if (options.lock) {
+      const unlocked = await repos.access.workspace(workspaceId);
+      if (unlocked) await repos.access.lockOrganization(unlocked.organization_id);
+    }
+    const aff = await this.affiliations(principal, options.tx);
+    const found = await repos.access.workspace(workspaceId);
+    const workspace = found && canReadOrganization(principal, aff, found.organization_id) ? found : undefined;
+    if (!workspace) throw new KeyError(`workspace ${workspaceId} not found`);
+    const role = await repos.access.workspaceRoleOf(workspaceId, principal.user.id);
+    if (need === 'administer' && !canAdministerWorkspace(principal, aff, workspace, role)) {
+      throw new IllegalOperationError(`only admins may change workspace ${workspace.name}`);
+    }
+    return { workspace, aff, role };
+  }
+
+  /** Locks an organization's row until `tx` ends (see `AccessRepository.lockOrganization`). */
+  async lockOrganization(organizationId: string, tx: Tx): Promise<void> {
+    await this.unit.on(tx).access.lockOrganization(organizationId);
+  }
+
+  /** An account's role in an organization, if it is a member. */
+  roleIn(organizationId: string, userId: string, tx?: Tx): Promise<Role | undefined> {
+    return this.unit.on(tx).access.organizationRoleOf(organizationId, userId);
+  }
+
+  /**
+   * Locks every organization `userId` belongs to, in id order (the order
+   * every membership change takes, each starting with its organization's
+   * lock): deleting an account then queues behind, or ahead of, any change
+   * to its memberships instead of deadlocking with one.
+   */
+  async lockOrganizationsOf(userId: string, tx: Tx): Promise<void> {
+    const repos = this.unit.on(tx);
+    const ids = (await repos.access.membershipsOf(userId)).map((m) => m.organization_id).sort();
+    for (const id of ids) await repos.access.lockOrganization(id);
+  }
+
+  /** The organizations where `userId` is the only admin (it cannot leave or be deleted). */
+  soleAdminOf(userId: string, tx?: Tx): Promise<OrganizationRef[]> {
+    return this.unit.on(tx).access.soleAdminOf(userId);
+  }
+
+  /** Throws the contract's 403 with `message` unless `allowed`. */
+  require(allowed: boolean, message: string): void {
+    if (!allowed) throw new IllegalOperationError(message);
+  }
+
+  private async load(principal: Principal, tx: Tx | undefined): Promise<Affiliations> {
+    return affiliations(principal, await this.unit.on(tx).access.membershipsOf(principal.user.id));
+  }
 }

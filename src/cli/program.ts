@@ -14,13 +14,12 @@ import { describeDatabaseUrl, openDatabase, type DatabaseHandle } from '../db/di
 import { migrateToLatest, pendingMigrations } from '../db/migrate.js';
 import { DomainError } from '../domain/errors.js';
 import { bodyIssues } from '../http/validation.js';
-import { LoginThrottle } from '../modules/auth/login-throttle.js';
 import { toUserRead } from '../modules/users/users.mapper.js';
 import type { PublicUserRecord } from '../modules/users/users.repository.js';
 import { UserCreate, UserUpdate } from '../modules/users/users.schemas.js';
-import { UsersService } from '../modules/users/users.service.js';
+import type { UsersService } from '../modules/users/users.service.js';
 import { serve, StartupError } from '../serve.js';
-import { Store } from '../store.js';
+import { buildServices } from '../services.js';
 import { CliFailure, type CliIo } from './io.js';
 import { SeedRefused, seedUsers } from './seed.js';
 
@@ -98,9 +97,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number | undefi
 
   const withUsers = <T>(work: (users: UsersService) => Promise<T>) =>
     withDatabase((handle, settings) => {
-      const store = new Store(handle.db);
-      const throttle = new LoginThrottle(store, systemClock, settings.loginThrottle);
-      return work(new UsersService(store, systemClock, throttle));
+      const { users } = buildServices(handle.db, { clock: systemClock, config: settings });
+      return work(users);
     });
 
   /** The account named `username` (case-insensitively), or a one-line failure. */

@@ -1,3 +1,4 @@
+import type { InvitationStatus, Role } from '../domain/records.js';
 import type { ColumnType } from 'kysely';
 
 /**
@@ -66,7 +67,7 @@ export interface SessionsTable {
   api_key_id: string | null;
 }
 
-export type Role = 'admin' | 'editor' | 'viewer';
+export type { Role } from '../domain/records.js';
 
 export interface OrganizationsTable {
   id: string;
@@ -134,7 +135,7 @@ export interface SsoLoginsTable {
   address_key: string;
 }
 
-export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+export type { InvitationStatus } from '../domain/records.js';
 
 export interface InvitationsTable {
   id: string;

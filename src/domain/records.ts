@@ -47,3 +47,33 @@ export interface WorkspaceRecord {
   created: string;
   updated: string;
 }
+
+/** An API key as listed: never the key itself, nor its hash. */
+export interface ApiKeyRecord {
+  id: string;
+  user_id: string;
+  name: string;
+  created: string;
+  expires: string | null;
+  last_used: string | null;
+}
+
+/** Roles in organizations and workspaces. */
+export type Role = 'admin' | 'editor' | 'viewer';
+
+/** An invitation's stored state. */
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+
+export interface InvitationRecord {
+  id: string;
+  organization_id: string;
+  organization_name: string;
+  role: Role;
+  email: string | null;
+  user_id: string | null;
+  invited_by: string;
+  /** As stored: `pending` until answered (expiry is applied by the service). */
+  status: InvitationStatus;
+  created: string;
+  expires: string;
+}

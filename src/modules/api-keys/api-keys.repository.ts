@@ -1,15 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { readTimestamp } from '../../db/values.js';
-import { toRecord, type UserRecord, type UserRow } from '../users/users.repository.js';
+import { toUserRecord as toRecord, type UserRow } from '../../db/user-rows.js';
+import type { ApiKeyRecord, UserRecord } from '../../domain/records.js';
 
-export interface ApiKeyRecord {
-  id: string;
-  user_id: string;
-  name: string;
-  created: string;
-  expires: string | null;
-  last_used: string | null;
+export type { ApiKeyRecord } from '../../domain/records.js';
+
+/** A live key with the account it authenticates. */
+export interface LiveApiKey {
+  key: ApiKeyRecord;
+  user: UserRecord;
 }
 
 type ApiKeyRow = Omit<ApiKeyRecord, 'created' | 'expires' | 'last_used'> & {
@@ -56,18 +56,8 @@ export class ApiKeysRepository {
     return rows.map(toApiKey);
   }
 
-  async findForUser(userId: string, id: string): Promise<ApiKeyRecord | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select(COLUMNS)
-      .where('user_id', '=', userId)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return row && toApiKey(row);
-  }
-
   /** The live key a hash names, with its account; undefined when unknown or expired. */
-  async findLive(keyHash: string, now: string): Promise<{ key: ApiKeyRecord; user: UserRecord } | undefined> {
+  async findLive(keyHash: string, now: string): Promise<LiveApiKey | undefined> {
     const row = await this.db
       .selectFrom('api_keys')
       .innerJoin('users', 'users.id', 'api_keys.user_id')
@@ -114,9 +104,5 @@ export class ApiKeysRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
-  }
-
-  async deleteForUser(userId: string): Promise<void> {
-    await this.db.deleteFrom('api_keys').where('user_id', '=', userId).execute();
   }
 }

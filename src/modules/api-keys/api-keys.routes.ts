@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { onRequestHookHandler } from 'fastify';
 import { errorResponses } from '../../http/schemas.js';
 import { UserIdParams } from '../users/users.schemas.js';
-import type { ApiKeyRecord } from './api-keys.repository.js';
+import type { ApiKeyRecord } from '../../domain/records.js';
 import { ApiKeyCreate, ApiKeyCreated, ApiKeyParams, ApiKeyRead } from './api-keys.schemas.js';
 import type { ApiKeysService } from './api-keys.service.js';
 

@@ -1,27 +1,28 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
 import { ForeignKeyViolation } from '../../db/errors.js';
 import { AuthorizationException, TooManyRequests, ValueError } from '../../domain/errors.js';
 import type { Principal } from '../../auth/access.js';
 import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
 import { API_KEY_PREFIX, hashToken, newAccessToken } from '../../auth/tokens.js';
-import type { Store } from '../../store.js';
-import type { UserRecord } from '../users/users.repository.js';
-import type { AccessToken } from './auth.schemas.js';
+import type { UserRecord } from '../../domain/records.js';
 import type { LoginMethod, LoginObserver } from '../../observability/metrics.js';
-import type { AttemptKeys, LoginThrottle } from './login-throttle.js';
+import type { ApiKeysService } from '../api-keys/api-keys.service.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import type { AttemptKeys, LoginThrottle } from '../throttle/login-throttle.js';
+import type { UsersService } from '../users/users.service.js';
+import type { AccessToken } from './auth.schemas.js';
 
 /** One message for every failed login, whatever the reason (no account enumeration). */
 const LOGIN_FAILED = 'wrong username or password';
 const BAD_CREDENTIALS = 'missing, malformed, expired or revoked credentials';
-/** `last_used` of an API key is written at most this often. */
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 export type { AccessToken } from './auth.schemas.js';
 
 export class AuthService {
   constructor(
-    private readonly store: Store,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
     private readonly clock: Clock,
     private readonly throttle: LoginThrottle,
     private readonly tokenTtlSeconds: number,
@@ -57,11 +58,11 @@ export class AuthService {
     const attempt: AttemptKeys = { address, ...(username === undefined ? {} : { name: username }) };
     const wait = await this.throttle.reserve(attempt);
     if (wait > 0) throw new TooManyRequests('too many failed logins; try again later', wait);
-    const user = username === undefined ? undefined : await this.store.repos.users.findByLogin(username);
+    const user = username === undefined ? undefined : await this.users.findByLogin(username);
 
     let token: AccessToken | undefined;
     if (username === undefined) {
-      const found = await this.findApiKey(password);
+      const found = await this.apiKeys.authenticate(password);
       if (found) token = await this.issueToken(found.user, found.key.id, found.key.expires);
     } else {
       const verified =
@@ -80,11 +81,11 @@ export class AuthService {
   async authenticate(token: string | undefined, address: string): Promise<Principal> {
     if (!token) throw new AuthorizationException(BAD_CREDENTIALS);
     if (token.startsWith(API_KEY_PREFIX)) {
-      const found = await this.findApiKey(token);
+      const found = await this.apiKeys.authenticate(token);
       if (!found) throw new AuthorizationException(BAD_CREDENTIALS);
       return { user: found.user, sessionId: null, apiKeyId: found.key.id, address };
     }
-    const found = await this.store.repos.sessions.findLive(hashToken(token), this.now());
+    const found = await this.sessions.findLive(hashToken(token));
     if (!found?.user.is_active) throw new AuthorizationException(BAD_CREDENTIALS);
     return { user: found.user, sessionId: found.sessionId, apiKeyId: found.apiKeyId, address };
   }
@@ -94,17 +95,7 @@ export class AuthService {
     if (principal.sessionId === null) {
       throw new ValueError('an API key is not a session: delete the key to revoke it');
     }
-    await this.store.repos.sessions.delete(principal.sessionId);
-  }
-
-  /** A live API key of an active service account, its use recorded. */
-  private async findApiKey(key: string) {
-    const now = this.clock();
-    const found = await this.store.repos.apiKeys.findLive(hashToken(key), now.toISOString());
-    if (!found?.user.is_active || !found.user.is_service_account) return undefined;
-    const notSince = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
-    await this.store.repos.apiKeys.touch(found.key.id, now.toISOString(), notSince);
-    return found;
+    await this.sessions.close(principal.sessionId);
   }
 
   /** Opens a session for an account that signed in elsewhere (single sign-on); 401 if it cannot. */
@@ -128,15 +119,12 @@ export class AuthService {
     // A session opened with an API key never outlives the key.
     if (keyExpires !== null) expires = Math.min(expires, Date.parse(keyExpires));
     try {
-      await this.store.repos.sessions.deleteExpiredForUser(user.id, now.toISOString());
-      await this.store.repos.sessions.insert({
-        id: uuidv7(),
-        token_hash: hashToken(token),
-        user_id: user.id,
-        credential_version: user.credential_version,
-        created: now.toISOString(),
+      await this.sessions.open({
+        tokenHash: hashToken(token),
+        userId: user.id,
+        credentialVersion: user.credential_version,
         expires: new Date(expires).toISOString(),
-        api_key_id: apiKeyId,
+        apiKeyId,
       });
     } catch (error) {
       if (error instanceof ForeignKeyViolation) return undefined;
@@ -147,9 +135,5 @@ export class AuthService {
       token_type: 'bearer' as const,
       expires_in: Math.round((expires - now.getTime()) / 1000),
     };
-  }
-
-  private now(): string {
-    return this.clock().toISOString();
   }
 }

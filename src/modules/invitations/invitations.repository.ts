@@ -1,20 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, InvitationStatus, Role } from '../../db/schema.js';
 import { readTimestamp } from '../../db/values.js';
+import type { InvitationRecord } from '../../domain/records.js';
 
-export interface InvitationRecord {
-  id: string;
-  organization_id: string;
-  organization_name: string;
-  role: Role;
-  email: string | null;
-  user_id: string | null;
-  invited_by: string;
-  /** As stored: `pending` until answered (expiry is applied by the service). */
-  status: InvitationStatus;
-  created: string;
-  expires: string;
-}
+export type { InvitationRecord } from '../../domain/records.js';
 
 export class InvitationsRepository {
   constructor(private readonly db: Kysely<Database>) {}

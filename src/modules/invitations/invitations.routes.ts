@@ -3,7 +3,7 @@ import type { onRequestHookHandler } from 'fastify';
 import { MemberRead, errorResponses } from '../../http/schemas.js';
 import { OrganizationIdParams } from '../organizations/organizations.schemas.js';
 import { toUserRead } from '../users/users.mapper.js';
-import type { InvitationRecord } from './invitations.repository.js';
+import type { InvitationRecord } from '../../domain/records.js';
 import {
   InvitationCreate,
   InvitationIdParams,

@@ -1,13 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import * as access from '../../auth/access.js';
-import type { Principal } from '../../auth/access.js';
+import type { AccessService, Principal } from '../../auth/access.js';
 import type { Role } from '../../db/schema.js';
+import type { Transactor } from '../../db/transactions.js';
 import { EntityExistsError, InvalidInput, KeyError, ValueError } from '../../domain/errors.js';
-import type { Store } from '../../store.js';
+import type { UserRecord } from '../../domain/records.js';
 import type { OrganizationsService } from '../organizations/organizations.service.js';
-import type { UserRecord } from '../users/users.repository.js';
-import type { InvitationRecord } from './invitations.repository.js';
+import type { UsersService } from '../users/users.service.js';
+import type { InvitationRecord, InvitationsRepository } from './invitations.repository.js';
 import type { InvitationCreate } from './invitations.schemas.js';
 
 /** How long an invitation stays open. */
@@ -20,8 +20,10 @@ export const INVITATION_TTL_SECONDS = 7 * 24 * 3600;
  */
 export class InvitationsService {
   constructor(
-    private readonly store: Store,
+    private readonly unit: Transactor<{ invitations: InvitationsRepository }>,
     private readonly clock: Clock,
+    private readonly access: AccessService,
+    private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
   ) {}
 
@@ -34,22 +36,24 @@ export class InvitationsService {
     if ((input.email === undefined) === (input.user_id === undefined)) {
       throw new InvalidInput(['body'], 'value_error', 'Value error, give exactly one of email and user_id');
     }
-    return this.store.transaction(async (repos) => {
-      const { organization, aff } = await this.organizations.administered(repos, principal, organizationId, true);
+    return this.unit.run(async ({ invitations }, tx) => {
+      const { organization } = await this.access.organization(principal, organizationId, 'administer', {
+        tx,
+        lock: true,
+      });
       const now = this.clock();
       let email: string | null = null;
       let userId: string | null = null;
       if (input.user_id !== undefined) {
-        const invitee = await repos.users.findById(input.user_id, access.userScope(principal, aff));
-        if (!invitee) throw new KeyError(`user ${input.user_id} not found`);
+        const invitee = await this.users.visible(principal, input.user_id, { tx });
         if (invitee.is_service_account)
           throw new ValueError('service accounts belong to their organization and cannot be invited');
-        if ((await repos.organizations.roleOf(organizationId, invitee.id)) !== undefined) {
+        if ((await this.access.roleIn(organizationId, invitee.id, tx)) !== undefined) {
           throw new EntityExistsError(
             `user ${invitee.username} is already a member of organization ${organization.name}`,
           );
         }
-        if (await repos.invitations.findPending(organizationId, { userId: invitee.id }, now.toISOString())) {
+        if (await invitations.findPending(organizationId, { userId: invitee.id }, now.toISOString())) {
           throw new EntityExistsError(
             `user ${invitee.username} already has a pending invitation to organization ${organization.name}`,
           );
@@ -57,14 +61,14 @@ export class InvitationsService {
         userId = invitee.id;
       } else {
         email = input.email!;
-        if (await repos.organizations.hasMemberWithVerifiedEmail(organizationId, email)) {
+        if (await this.organizations.hasMemberWithVerifiedEmail(organizationId, email, tx)) {
           throw new EntityExistsError(`${email} is already a member of organization ${organization.name}`);
         }
-        if (await repos.invitations.findPending(organizationId, { email }, now.toISOString())) {
+        if (await invitations.findPending(organizationId, { email }, now.toISOString())) {
           throw new EntityExistsError(`${email} already has a pending invitation to organization ${organization.name}`);
         }
       }
-      return repos.invitations.insert({
+      return invitations.insert({
         id: uuidv7(),
         organization_id: organizationId,
         role: input.role,
@@ -79,22 +83,22 @@ export class InvitationsService {
 
   /** The organization's invitations, every status, for its admins. */
   async listForOrganization(principal: Principal, organizationId: string): Promise<InvitationRecord[]> {
-    await this.organizations.administered(this.store.repos, principal, organizationId);
+    await this.access.organization(principal, organizationId, 'administer');
     const now = this.now();
-    return (await this.store.repos.invitations.listByOrganization(organizationId)).map((i) => withExpiry(i, now));
+    return (await this.unit.repos.invitations.listByOrganization(organizationId)).map((i) => withExpiry(i, now));
   }
 
   /** Admins revoke a pending invitation; one of another organization answers 404. */
   async revoke(principal: Principal, organizationId: string, invitationId: string): Promise<void> {
-    await this.store.transaction(async (repos) => {
-      await this.organizations.administered(repos, principal, organizationId, true);
-      const found = await repos.invitations.findById(invitationId);
+    await this.unit.run(async ({ invitations }, tx) => {
+      await this.access.organization(principal, organizationId, 'administer', { tx, lock: true });
+      const found = await invitations.findById(invitationId);
       if (!found || found.organization_id !== organizationId)
         throw new KeyError(`invitation ${invitationId} not found`);
       const invitation = withExpiry(found, this.now());
       if (invitation.status !== 'pending')
         throw new ValueError(`invitation ${invitationId} is ${invitation.status}, not pending`);
-      if (!(await repos.invitations.answer(invitationId, 'revoked', this.now()))) {
+      if (!(await invitations.answer(invitationId, 'revoked', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
     });
@@ -103,32 +107,28 @@ export class InvitationsService {
   /** The caller's pending invitations: to its account, or to its verified email. */
   async listMine(principal: Principal): Promise<InvitationRecord[]> {
     if (principal.user.is_service_account) return [];
-    return this.store.repos.invitations.listPendingFor(principal.user.id, verifiedEmail(principal.user), this.now());
+    return this.unit.repos.invitations.listPendingFor(principal.user.id, verifiedEmail(principal.user), this.now());
   }
 
   /** The invitee joins with the invited role. */
   async accept(principal: Principal, invitationId: string): Promise<{ user: UserRecord; role: Role }> {
-    return this.store.transaction(async (repos) => {
-      const invitation = await this.addressed(principal, invitationId, repos);
-      await repos.organizations.lock(invitation.organization_id);
+    return this.unit.run(async ({ invitations }, tx) => {
+      const invitation = await this.addressed(principal, invitationId, invitations);
+      await this.access.lockOrganization(invitation.organization_id, tx);
       // Answered once: a concurrent accept, decline or revoke that got there first wins.
-      if (!(await repos.invitations.answer(invitation.id, 'accepted', this.now()))) {
+      if (!(await invitations.answer(invitation.id, 'accepted', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
-      const current = await repos.organizations.roleOf(invitation.organization_id, principal.user.id);
-      const role = current ?? invitation.role;
-      if (current === undefined)
-        await repos.organizations.upsertMember(invitation.organization_id, principal.user.id, role, this.now());
-      const user = await repos.users.findById(principal.user.id);
-      if (!user) throw new KeyError(`user ${principal.user.id} not found`);
+      const role = await this.organizations.join(invitation.organization_id, principal.user.id, invitation.role, tx);
+      const user = await this.users.byId(principal.user.id, tx);
       return { user, role };
     });
   }
 
   async decline(principal: Principal, invitationId: string): Promise<void> {
-    await this.store.transaction(async (repos) => {
-      const invitation = await this.addressed(principal, invitationId, repos);
-      if (!(await repos.invitations.answer(invitation.id, 'declined', this.now()))) {
+    await this.unit.run(async ({ invitations }) => {
+      const invitation = await this.addressed(principal, invitationId, invitations);
+      if (!(await invitations.answer(invitation.id, 'declined', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
     });
@@ -138,9 +138,9 @@ export class InvitationsService {
   private async addressed(
     principal: Principal,
     invitationId: string,
-    repos: Store['repos'],
+    invitations: InvitationsRepository,
   ): Promise<InvitationRecord> {
-    const found = await repos.invitations.findById(invitationId);
+    const found = await invitations.findById(invitationId);
     const email = verifiedEmail(principal.user);
     const mine =
       found !== undefined &&

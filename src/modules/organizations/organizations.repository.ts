@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../../db/schema.js';
 import { readTimestamp } from '../../db/values.js';
-import { toRecord, type UserRecord } from '../users/users.repository.js';
+import { MembershipTable } from '../../db/memberships.js';
+import { insertNamed, type NamedValues, updateNamed } from '../../db/named-rows.js';
+import type { UserRecord } from '../../domain/records.js';
 
 export interface OrganizationRecord {
   id: string;
@@ -14,13 +16,6 @@ export interface OrganizationRecord {
 
 export interface MemberRecord {
   user: UserRecord;
-  role: Role;
-}
-
-/** An organization a user belongs to, with the user's role there. */
-export interface MembershipRecord {
-  organization_id: string;
-  organization_name: string;
   role: Role;
 }
 
@@ -47,7 +42,11 @@ function toOrganization(row: OrganizationRow): OrganizationRecord {
 const COLUMNS = ['organizations.id', 'name', 'description', 'version', 'created', 'updated'] as const;
 
 export class OrganizationsRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly memberships: MembershipTable;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.memberships = new MembershipTable(db, { table: 'organization_members', key: 'organization_id' });
+  }
 
   async findById(id: string): Promise<OrganizationRecord | undefined> {
     const row = await this.db.selectFrom('organizations').select(COLUMNS).where('id', '=', id).executeTakeFirst();
@@ -67,66 +66,20 @@ export class OrganizationsRepository {
     values: { id: string; name: string; description: string | null },
     now: string,
   ): Promise<OrganizationRecord> {
-    await this.db
-      .insertInto('organizations')
-      .values({ ...values, name_lower: values.name.toLowerCase(), version: 1, created: now, updated: now })
-      .execute();
+    await insertNamed(this.db, 'organizations', values, now);
     return (await this.findById(values.id))!;
   }
 
-  async update(id: string, values: { name?: string; description?: string | null }, now: string): Promise<void> {
-    await this.db
-      .updateTable('organizations')
-      .set({
-        ...values,
-        ...(values.name !== undefined ? { name_lower: values.name.toLowerCase() } : {}),
-        updated: now,
-      })
-      .set((eb) => ({ version: eb('version', '+', 1) }))
-      .where('id', '=', id)
-      .execute();
+  async update(id: string, values: NamedValues, now: string): Promise<void> {
+    await updateNamed(this.db, 'organizations', id, values, now);
   }
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('organizations').where('id', '=', id).execute();
   }
 
-  /** The organizations `userId` is a member of, with its role in each. */
-  async membershipsOf(userId: string): Promise<MembershipRecord[]> {
-    return this.db
-      .selectFrom('organization_members')
-      .innerJoin('organizations', 'organizations.id', 'organization_members.organization_id')
-      .select([
-        'organization_members.organization_id',
-        'organizations.name as organization_name',
-        'organization_members.role',
-      ])
-      .where('organization_members.user_id', '=', userId)
-      .orderBy('organizations.name_lower')
-      .execute();
-  }
-
-  async roleOf(organizationId: string, userId: string): Promise<Role | undefined> {
-    const row = await this.db
-      .selectFrom('organization_members')
-      .select('role')
-      .where('organization_id', '=', organizationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.role;
-  }
-
-  async members(organizationId: string): Promise<MemberRecord[]> {
-    const rows = await this.db
-      .selectFrom('organization_members')
-      .innerJoin('users', 'users.id', 'organization_members.user_id')
-      .selectAll('users')
-      .select('organization_members.role as member_role')
-      .where('organization_members.organization_id', '=', organizationId)
-      .orderBy('users.created')
-      .orderBy('users.id')
-      .execute();
-    return rows.map(({ member_role, ...user }) => ({ user: toRecord(user), role: member_role }));
+  members(organizationId: string): Promise<MemberRecord[]> {
+    return this.memberships.members(organizationId);
   }
 
   /** Whether a member of the organization has this email, verified (invitations by email). */
@@ -152,57 +105,11 @@ export class OrganizationsRepository {
     return Number(row.n);
   }
 
-  /** The organizations where `userId` is the only admin. */
-  async soleAdminOf(userId: string): Promise<{ id: string; name: string }[]> {
-    return this.db
-      .selectFrom('organization_members as mine')
-      .innerJoin('organizations', 'organizations.id', 'mine.organization_id')
-      .select(['organizations.id', 'organizations.name'])
-      .where('mine.user_id', '=', userId)
-      .where('mine.role', '=', 'admin')
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('organization_members as other')
-              .select('other.user_id')
-              .whereRef('other.organization_id', '=', 'mine.organization_id')
-              .where('other.role', '=', 'admin')
-              .whereRef('other.user_id', '!=', 'mine.user_id'),
-          ),
-        ),
-      )
-      .orderBy('organizations.name_lower')
-      .execute();
+  upsertMember(organizationId: string, userId: string, role: Role, now: string): Promise<void> {
+    return this.memberships.upsert(organizationId, userId, role, now);
   }
 
-  async upsertMember(organizationId: string, userId: string, role: Role, now: string): Promise<void> {
-    await this.db
-      .insertInto('organization_members')
-      .values({ organization_id: organizationId, user_id: userId, role, created: now })
-      .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doUpdateSet({ role }))
-      .execute();
-  }
-
-  async deleteMember(organizationId: string, userId: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('organization_members')
-      .where('organization_id', '=', organizationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
-  }
-
-  async deleteMembershipsOf(userId: string): Promise<void> {
-    await this.db.deleteFrom('organization_members').where('user_id', '=', userId).execute();
-  }
-
-  /** Locks the organization's row until the transaction ends (membership changes queue on it). */
-  async lock(organizationId: string): Promise<void> {
-    await this.db
-      .updateTable('organizations')
-      .set((eb) => ({ version: eb.ref('version') }))
-      .where('id', '=', organizationId)
-      .execute();
+  deleteMember(organizationId: string, userId: string): Promise<boolean> {
+    return this.memberships.remove(organizationId, userId);
   }
 }

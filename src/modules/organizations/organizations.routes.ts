@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { onRequestHookHandler } from 'fastify';
 import { MemberRead, PageQuery, RoleBody, errorResponses } from '../../http/schemas.js';
 import { toUserRead } from '../users/users.mapper.js';
-import type { UserRead } from '../users/users.schemas.js';
+import { ServiceAccountCreate, type UserRead } from '../users/users.schemas.js';
 import { toOrganizationRead } from './organizations.mapper.js';
 import {
   OrganizationCreate,
@@ -10,7 +10,6 @@ import {
   OrganizationMemberParams,
   OrganizationRead,
   OrganizationUpdate,
-  ServiceAccountCreate,
 } from './organizations.schemas.js';
 import type { OrganizationsService } from './organizations.service.js';
 

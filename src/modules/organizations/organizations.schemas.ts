@@ -1,6 +1,5 @@
 import { Type, type Static } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
-import { AvatarUrl, Metadata, Name as DisplayName, Username } from '../users/users.schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 255, description: 'Unique (case-insensitively).' });
 const Description = Type.String({ maxLength: 4096 });
@@ -27,15 +26,3 @@ export const OrganizationMemberParams = Type.Object({
   organization_id: Type.String({ format: 'uuid' }),
   user_id: Type.String({ format: 'uuid' }),
 });
-
-/** A service account takes the user schema's rules for the fields it has. */
-export const ServiceAccountCreate = Type.Object(
-  {
-    username: Username,
-    name: Type.Optional(Nullable(DisplayName)),
-    avatar_url: Type.Optional(Nullable(AvatarUrl)),
-    metadata: Type.Optional(Metadata),
-  },
-  { additionalProperties: false, title: 'ServiceAccountCreate' },
-);
-export type ServiceAccountCreate = Static<typeof ServiceAccountCreate>;

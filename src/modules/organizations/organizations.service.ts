@@ -1,78 +1,82 @@
 import { v7 as uuidv7 } from 'uuid';
+import * as access from '../../auth/access.js';
+import type { AccessService, Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
 import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
+import type { Transactor, Tx } from '../../db/transactions.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
-import * as access from '../../auth/access.js';
-import type { Affiliations, Principal } from '../../auth/access.js';
-import type { Repositories, Store } from '../../store.js';
-import { removeAccount, type UsersService } from '../users/users.service.js';
-import type { UserRecord } from '../users/users.repository.js';
-import type { MemberRecord, OrganizationRecord } from './organizations.repository.js';
-import type { OrganizationCreate, OrganizationUpdate, ServiceAccountCreate } from './organizations.schemas.js';
+import type { UserRecord } from '../../domain/records.js';
+import type { ServiceAccountCreate } from '../users/users.schemas.js';
+import type { UsersService } from '../users/users.service.js';
+import type { WorkspacesService } from '../workspaces/workspaces.service.js';
+import type { MemberRecord, OrganizationRecord, OrganizationsRepository } from './organizations.repository.js';
+import type { OrganizationCreate, OrganizationUpdate } from './organizations.schemas.js';
 
 /** Organizations, their members and service accounts (API.md 5.1, 5.2). */
 export class OrganizationsService {
   constructor(
-    private readonly store: Store,
+    private readonly unit: Transactor<{ organizations: OrganizationsRepository }>,
     private readonly clock: Clock,
+    private readonly access: AccessService,
     private readonly users: UsersService,
+    private readonly workspaces: WorkspacesService,
   ) {}
 
   async create(principal: Principal, input: OrganizationCreate): Promise<OrganizationRecord> {
-    if (!access.canCreateOrganization(principal)) {
-      throw new IllegalOperationError('service accounts cannot create organizations');
-    }
-    return this.store.transaction(async (repos) => {
+    this.access.require(access.canCreateOrganization(principal), 'service accounts cannot create organizations');
+    return this.unit.run(async ({ organizations }) => {
       const now = this.now();
       const organization = await this.write(() =>
-        repos.organizations.insert({ id: uuidv7(), name: input.name, description: input.description ?? null }, now),
+        organizations.insert({ id: uuidv7(), name: input.name, description: input.description ?? null }, now),
       );
-      await repos.organizations.upsertMember(organization.id, principal.user.id, 'admin', now);
+      await organizations.upsertMember(organization.id, principal.user.id, 'admin', now);
       return organization;
     });
   }
 
   async list(principal: Principal, offset: number, limit: number): Promise<OrganizationRecord[]> {
-    const aff = await access.loadAffiliations(this.store.repos.organizations, principal);
+    const aff = await this.access.affiliations(principal);
     const ids = principal.user.is_superuser ? undefined : [...aff.organizationIds];
-    return this.store.repos.organizations.list(ids, offset, limit);
+    return this.unit.repos.organizations.list(ids, offset, limit);
   }
 
   async get(principal: Principal, organizationId: string): Promise<OrganizationRecord> {
-    return (await this.readable(this.store.repos, principal, organizationId)).organization;
+    await this.access.organization(principal, organizationId, 'read');
+    return this.found(organizationId);
   }
 
   async update(principal: Principal, organizationId: string, input: OrganizationUpdate): Promise<OrganizationRecord> {
-    return this.store.transaction(async (repos) => {
-      await this.administered(repos, principal, organizationId, true);
+    return this.unit.run(async ({ organizations }, tx) => {
+      await this.access.organization(principal, organizationId, 'administer', { tx, lock: true });
       if (input.name !== undefined || input.description !== undefined) {
-        await this.write(() => repos.organizations.update(organizationId, input, this.now()));
+        await this.write(() => organizations.update(organizationId, input, this.now()));
       }
-      return (await repos.organizations.findById(organizationId))!;
+      return this.found(organizationId, tx);
     });
   }
 
   /** Deletes an organization without workspaces, with its memberships and service accounts. */
   async delete(principal: Principal, organizationId: string): Promise<void> {
-    await this.store.transaction(async (repos) => {
-      const { organization } = await this.administered(repos, principal, organizationId, true);
-      const workspaces = await repos.workspaces.countByOrganization(organizationId);
+    await this.unit.run(async ({ organizations }, tx) => {
+      const { organization } = await this.access.organization(principal, organizationId, 'administer', {
+        tx,
+        lock: true,
+      });
+      const workspaces = await this.workspaces.countIn(organizationId, tx);
       if (workspaces > 0) {
         throw new IllegalOperationError(
           `organization ${organization.name} still has ${workspaces} workspace(s); delete them first`,
         );
       }
-      for (const serviceAccountId of await repos.users.serviceAccountIdsOf(organizationId)) {
-        await removeAccount(repos, serviceAccountId);
-      }
-      await repos.organizations.delete(organizationId);
+      await this.users.deleteServiceAccountsOf(organizationId, tx);
+      await organizations.delete(organizationId);
     });
   }
 
   async members(principal: Principal, organizationId: string): Promise<MemberRecord[]> {
-    await this.readable(this.store.repos, principal, organizationId);
-    return this.store.repos.organizations.members(organizationId);
+    await this.access.organization(principal, organizationId, 'read');
+    return this.unit.repos.organizations.members(organizationId);
   }
 
   /**
@@ -82,48 +86,68 @@ export class OrganizationsService {
    * service account, person) answers the same 403.
    */
   async putMember(principal: Principal, organizationId: string, userId: string, role: Role): Promise<MemberRecord> {
-    return this.store.transaction(async (repos) => {
-      const { organization } = await this.administered(repos, principal, organizationId, true);
-      const current = await repos.organizations.roleOf(organizationId, userId);
+    return this.unit.run(async ({ organizations }, tx) => {
+      const { organization } = await this.access.organization(principal, organizationId, 'administer', {
+        tx,
+        lock: true,
+      });
+      const current = await this.access.roleIn(organizationId, userId, tx);
       if (current === undefined && !access.canAddMembersDirectly(principal)) {
         throw new IllegalOperationError(
           `user ${userId} is not a member of organization ${organization.name}; invite them (POST /api/v1/organizations/${organization.id}/invitations)`,
         );
       }
       // The account's row is locked too: a delete of it waits, or has already happened (404).
-      const user = await repos.users.findByIdForUpdate(userId, { kind: 'all' });
-      if (!user) throw new KeyError(`user ${userId} not found`);
+      const user = await this.users.visible(principal, userId, { tx, lock: true });
       if (user.is_service_account) {
         throw new ValueError('service accounts belong to their organization and are not added as members');
       }
-      if (current === 'admin' && role !== 'admin' && (await repos.organizations.countAdmins(organizationId)) === 1) {
+      if (current === 'admin' && role !== 'admin' && (await organizations.countAdmins(organizationId)) === 1) {
         throw new IllegalOperationError(`user ${user.username} is the last admin of organization ${organization.name}`);
       }
-      await repos.organizations.upsertMember(organizationId, userId, role, this.now());
+      await organizations.upsertMember(organizationId, userId, role, this.now());
       return { user, role };
     });
   }
 
+  /**
+   * Makes an account a member with `role` unless it is one already (an accepted
+   * invitation), in the caller's transaction (which holds the organization's lock).
+   * Answers the role it has.
+   */
+  async join(organizationId: string, userId: string, role: Role, tx: Tx): Promise<Role> {
+    const current = await this.access.roleIn(organizationId, userId, tx);
+    if (current !== undefined) return current;
+    await this.unit.on(tx).organizations.upsertMember(organizationId, userId, role, this.now());
+    return role;
+  }
+
+  /** Whether a member of the organization has this email, verified (invitations by email). */
+  hasMemberWithVerifiedEmail(organizationId: string, email: string, tx?: Tx): Promise<boolean> {
+    return this.unit.on(tx).organizations.hasMemberWithVerifiedEmail(organizationId, email);
+  }
+
   /** Removes a member (admins, or the member itself) and its memberships in the organization's workspaces. */
   async removeMember(principal: Principal, organizationId: string, userId: string): Promise<void> {
-    await this.store.transaction(async (repos) => {
-      await repos.organizations.lock(organizationId);
-      const { organization, aff } = await this.readable(repos, principal, organizationId);
-      if (
-        !access.canAdministerOrganization(principal, aff, organizationId) &&
-        !access.canLeaveOrganization(principal, aff, organizationId, userId)
-      ) {
-        throw new IllegalOperationError(`only admins of organization ${organization.name} may remove its members`);
-      }
-      const role = await repos.organizations.roleOf(organizationId, userId);
+    await this.unit.run(async ({ organizations }, tx) => {
+      const { organization, aff } = await this.access.organization(principal, organizationId, 'read', {
+        tx,
+        lock: true,
+      });
+      this.access.require(
+        access.canAdministerOrganization(principal, aff, organizationId) ||
+          access.canLeaveOrganization(principal, aff, organizationId, userId),
+        `only admins of organization ${organization.name} may remove its members`,
+      );
+      const role = await this.access.roleIn(organizationId, userId, tx);
       if (!role) throw new KeyError(`user ${userId} is not a member of organization ${organization.name}`);
-      if (role === 'admin' && (await repos.organizations.countAdmins(organizationId)) === 1) {
+      if (role === 'admin' && (await organizations.countAdmins(organizationId)) === 1) {
         throw new IllegalOperationError(
           `the last admin of organization ${organization.name} cannot leave; hand the organization over or delete it first`,
         );
       }
-      await repos.workspaces.deleteMembershipsInOrganization(organizationId, userId);
-      await repos.organizations.deleteMember(organizationId, userId);
+      await this.workspaces.removeFromOrganization(organizationId, userId, tx);
+      await organizations.deleteMember(organizationId, userId);
     });
   }
 
@@ -132,40 +156,16 @@ export class OrganizationsService {
     organizationId: string,
     input: ServiceAccountCreate,
   ): Promise<UserRecord> {
-    return this.store.transaction(async (repos) => {
-      await this.administered(repos, principal, organizationId, true);
-      return this.users.createServiceAccount(repos, organizationId, input);
+    return this.unit.run(async (_repos, tx) => {
+      await this.access.organization(principal, organizationId, 'administer', { tx, lock: true });
+      return this.users.createServiceAccount(tx, organizationId, input);
     });
   }
 
-  /** The organization if the caller may read it; 404 otherwise, exactly as if it did not exist. */
-  async readable(
-    repos: Repositories,
-    principal: Principal,
-    organizationId: string,
-  ): Promise<{ organization: OrganizationRecord; aff: Affiliations }> {
-    const aff = await access.loadAffiliations(repos.organizations, principal);
-    const organization = access.canReadOrganization(principal, aff, organizationId)
-      ? await repos.organizations.findById(organizationId)
-      : undefined;
+  private async found(organizationId: string, tx?: Tx): Promise<OrganizationRecord> {
+    const organization = await this.unit.on(tx).organizations.findById(organizationId);
     if (!organization) throw new KeyError(`organization ${organizationId} not found`);
-    return { organization, aff };
-  }
-
-  /**
-   * The organization if the caller administers it; 404 when it may not read it,
-   * 403 when it may only read it. With `lock`, the organization's row is locked
-   * first, so the caller's role is read after any concurrent change to it and
-   * every change to the organization's members, service accounts and
-   * workspaces queues behind this transaction.
-   */
-  async administered(repos: Repositories, principal: Principal, organizationId: string, lock = false) {
-    if (lock) await repos.organizations.lock(organizationId);
-    const found = await this.readable(repos, principal, organizationId);
-    if (!access.canAdministerOrganization(principal, found.aff, organizationId)) {
-      throw new IllegalOperationError(`only admins of organization ${found.organization.name} may do this`);
-    }
-    return found;
+    return organization;
   }
 
   private write<T>(work: () => Promise<T>): Promise<T> {

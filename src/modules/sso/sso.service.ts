@@ -4,15 +4,16 @@ import { addressGroup } from '../../auth/address.js';
 import { sha256 } from '../../auth/tokens.js';
 import type { Clock } from '../../clock.js';
 import { AuthorizationException, TooManyRequests } from '../../domain/errors.js';
-import type { Store } from '../../store.js';
+import type { Transactor } from '../../db/transactions.js';
 import type { AccessToken, AuthService } from '../auth/auth.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { OidcClient } from './oidc-client.js';
+import type { SsoLoginsRepository } from './sso-logins.repository.js';
 
-/** How long a browser has between leaving for the provider and coming back. */
 /** Pending (started, not completed) single sign-on logins one client address may have. */
 export const MAX_PENDING_SSO_LOGINS_PER_ADDRESS = 20;
 
+/** How long a browser has between leaving for the provider and coming back. */
 export const SSO_LOGIN_TTL_SECONDS = 600;
 
 const hash = sha256;
@@ -20,7 +21,7 @@ const hash = sha256;
 /** Single sign-on with OpenID Connect (API.md 3.2): authorization code flow with PKCE, state and nonce. */
 export class SsoService {
   constructor(
-    private readonly store: Store,
+    private readonly unit: Transactor<{ ssoLogins: SsoLoginsRepository }>,
     private readonly clock: Clock,
     private readonly oidc: OidcClient,
     private readonly users: UsersService,
@@ -40,8 +41,8 @@ export class SsoService {
     const now = this.clock();
     // Unauthenticated writes are bounded: a few pending logins per client address.
     const addressKey = hash(`a:${addressGroup(address)}`);
-    const stored = await this.store.transaction((repos) =>
-      repos.ssoLogins.insertBounded(
+    const stored = await this.unit.run(({ ssoLogins }) =>
+      ssoLogins.insertBounded(
         {
           state_hash: hash(state),
           code_verifier: codeVerifier,
@@ -87,7 +88,7 @@ export class SsoService {
     if (!state || !cookieState || !sameText(state, cookieState)) {
       throw new AuthorizationException('single sign-on state does not match this browser');
     }
-    const pending = await this.store.repos.ssoLogins.take(hash(state), this.clock().toISOString());
+    const pending = await this.unit.repos.ssoLogins.take(hash(state), this.clock().toISOString());
     if (!pending) throw new AuthorizationException('single sign-on state is unknown, used or expired; start again');
 
     const client = this.oidc.lib;

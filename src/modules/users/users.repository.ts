@@ -1,7 +1,15 @@
-import type { Insertable, Kysely, SelectQueryBuilder, Updateable } from 'kysely';
+import type {
+  Expression,
+  ExpressionBuilder,
+  Insertable,
+  Kysely,
+  SelectQueryBuilder,
+  SqlBool,
+  Updateable,
+} from 'kysely';
 import { forUpdate } from '../../db/dialect.js';
-import type { Database, UsersTable } from '../../db/schema.js';
-import { readBool, readJson, readTimestamp } from '../../db/values.js';
+import type { Database, Role, UsersTable } from '../../db/schema.js';
+import { PUBLIC_USER_COLUMNS, toPublicRecord, toUserRecord as toRecord } from '../../db/user-rows.js';
 import type { PublicUserRecord, UserRecord, UserScope } from '../../domain/records.js';
 
 export type { PublicUserRecord, UserRecord, UserScope } from '../../domain/records.js';
@@ -11,28 +19,6 @@ export interface Page {
   limit: number;
   after?: { created: string; id: string };
 }
-
-/** The columns of `PublicUserRecord`: a list page reads no more than it shows. */
-const PUBLIC_COLUMNS = [
-  'users.id',
-  'users.username',
-  'users.email',
-  'users.email_verified',
-  'users.name',
-  'users.avatar_url',
-  'users.company',
-  'users.job_title',
-  'users.metadata',
-  'users.oauth_provider',
-  'users.oauth_id',
-  'users.is_active',
-  'users.is_superuser',
-  'users.is_service_account',
-  'users.organization_id',
-  'users.is_onboarded',
-  'users.created',
-  'users.updated',
-] as const;
 
 export interface UserFilters {
   user_id?: string;
@@ -46,6 +32,13 @@ export interface UserFilters {
   is_active?: boolean;
   is_superuser?: boolean;
   is_service_account?: boolean;
+}
+
+/** The rows that hang on an account (API.md 4.4: listed by the deletion plan, deleted with it). */
+export interface AccountDependents {
+  organizations: { organization_id: string; organization_name: string; role: Role }[];
+  workspaces: { workspace_id: string; workspace_name: string; organization_id: string; role: Role }[];
+  apiKeys: { id: string; name: string }[];
 }
 
 /** The columns a create or update writes; lower-cased keys are derived here. */
@@ -147,7 +140,7 @@ export class UsersRepository {
    */
   async list(scope: UserScope, filters: UserFilters, page: Page): Promise<PublicUserRecord[]> {
     if (scope.kind === 'all' && filters.search === undefined && page.offset === 0) {
-      const rows = await afterCursor(applyFilters(this.scoped(scope).select(PUBLIC_COLUMNS), filters), page)
+      const rows = await afterCursor(applyFilters(this.scoped(scope).select(PUBLIC_USER_COLUMNS), filters), page)
         .orderBy('users.created')
         .orderBy('users.id')
         .limit(page.limit)
@@ -166,7 +159,7 @@ export class UsersRepository {
       .limit(page.limit);
     const rows = await this.db
       .selectFrom('users')
-      .select(PUBLIC_COLUMNS)
+      .select(PUBLIC_USER_COLUMNS)
       .where('users.id', 'in', ids)
       .orderBy('users.created')
       .orderBy('users.id')
@@ -192,22 +185,8 @@ export class UsersRepository {
   private matches(scope: UserScope, filters: UserFilters, page: Page) {
     const base = () =>
       afterCursor(applyFilters(this.db.selectFrom('users').select(['users.id', 'users.created']), filters), page);
-    let branches = [base()];
-    if (scope.kind === 'visible-to') {
-      const { userId, organizationIds } = scope;
-      branches = [base().where('users.id', '=', userId)];
-      if (organizationIds.length > 0) {
-        branches.push(
-          base().where('users.id', 'in', (eb) =>
-            eb
-              .selectFrom('organization_members')
-              .select('organization_members.user_id')
-              .where('organization_members.organization_id', 'in', organizationIds),
-          ),
-          base().where('users.organization_id', 'in', organizationIds),
-        );
-      }
-    }
+    // One branch per part of the caller's visibility, so that each starts from an index.
+    let branches = scope.kind === 'all' ? [base()] : visibility(scope).map((condition) => base().where(condition));
     if (filters.search !== undefined) {
       const [low, high] = prefixRange(filters.search.toLowerCase());
       const columns = ['users.username_lower', 'users.email_lower', 'users.name_lower'] as const;
@@ -270,10 +249,49 @@ export class UsersRepository {
     return row && toRecord(row);
   }
 
-  /** The ids of an organization's service accounts. */
-  async serviceAccountIdsOf(organizationId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('users').select('id').where('organization_id', '=', organizationId).execute();
-    return rows.map((r) => r.id);
+  /** Deletes an organization's service accounts (their keys and sessions go with them: foreign keys cascade). */
+  async deleteServiceAccountsOf(organizationId: string): Promise<void> {
+    await this.db
+      .deleteFrom('users')
+      .where('organization_id', '=', organizationId)
+      .execute();
+  }
+
+  /** The memberships and API keys that go with an account when it is deleted (foreign keys cascade): for the deletion plan. */
+  async dependentsOf(userId: string): Promise<AccountDependents> {
+    const [organizations, workspaces, apiKeys] = await Promise.all([
+      this.db
+        .selectFrom('organization_members')
+        .innerJoin('organizations', 'organizations.id', 'organization_members.organization_id')
+        .select([
+          'organization_members.organization_id',
+          'organizations.name as organization_name',
+          'organization_members.role',
+        ])
+        .where('organization_members.user_id', '=', userId)
+        .orderBy('organizations.name_lower')
+        .execute(),
+      this.db
+        .selectFrom('workspace_members')
+        .innerJoin('workspaces', 'workspaces.id', 'workspace_members.workspace_id')
+        .select([
+          'workspace_members.workspace_id',
+          'workspaces.name as workspace_name',
+          'workspaces.organization_id',
+          'workspace_members.role',
+        ])
+        .where('workspace_members.user_id', '=', userId)
+        .orderBy('workspaces.name_lower')
+        .execute(),
+      this.db
+        .selectFrom('api_keys')
+        .select(['id', 'name'])
+        .where('user_id', '=', userId)
+        .orderBy('created')
+        .orderBy('id')
+        .execute(),
+    ]);
+    return { organizations, workspaces, apiKeys };
   }
 
   async delete(id: string): Promise<boolean> {
@@ -285,24 +303,34 @@ export class UsersRepository {
   private scoped(scope: UserScope) {
     const query = this.db.selectFrom('users');
     if (scope.kind === 'all') return query;
-    const { userId, organizationIds } = scope;
-    if (organizationIds.length === 0) return query.where('users.id', '=', userId);
-    // Itself, the members of its organizations, and those organizations' service accounts.
-    return query.where((eb) =>
-      eb.or([
-        eb('users.id', '=', userId),
-        eb(
-          'users.id',
-          'in',
-          eb
-            .selectFrom('organization_members')
-            .select('organization_members.user_id')
-            .where('organization_members.organization_id', 'in', organizationIds),
-        ),
-        eb('users.organization_id', 'in', organizationIds),
-      ]),
-    );
+    return query.where((eb) => eb.or(visibility(scope).map((condition) => condition(eb))));
   }
+}
+
+type UsersCondition = (eb: ExpressionBuilder<Database, 'users'>) => Expression<SqlBool>;
+
+/**
+ * What a caller that is not a superuser sees (API.md 4.1): itself, the members
+ * of its organizations, and those organizations' service accounts. Lookups
+ * combine the parts with OR; list pages walk one index per part.
+ */
+function visibility(scope: Extract<UserScope, { kind: 'visible-to' }>): UsersCondition[] {
+  const { userId, organizationIds } = scope;
+  const own: UsersCondition = (eb) => eb('users.id', '=', userId);
+  if (organizationIds.length === 0) return [own];
+  return [
+    own,
+    (eb) =>
+      eb(
+        'users.id',
+        'in',
+        eb
+          .selectFrom('organization_members')
+          .select('organization_members.user_id')
+          .where('organization_members.organization_id', 'in', organizationIds),
+      ),
+    (eb) => eb('users.organization_id', 'in', organizationIds),
+  ];
 }
 
 /** Rows after the keyset cursor of `page`, if it has one. */
@@ -358,45 +386,4 @@ function toColumns(values: UserValues): Updateable<UsersTable> {
   if (values.email !== undefined) columns.email_lower = values.email === null ? null : values.email.toLowerCase();
   if (values.name !== undefined) columns.name_lower = values.name === null ? null : values.name.toLowerCase();
   return columns as Updateable<UsersTable>;
-}
-
-export type UserRow = { [K in keyof UsersTable]: unknown };
-
-/** Maps the public columns of a `users` row (either engine). */
-function toPublicRecord(
-  row: { [K in (typeof PUBLIC_COLUMNS)[number] extends `users.${infer C}` ? C : never]: unknown },
-): PublicUserRecord {
-  const r = row as Record<keyof UsersTable, never>;
-  return {
-    id: r.id,
-    username: r.username,
-    email: r.email,
-    email_verified: readBool(r.email_verified),
-    name: r.name,
-    avatar_url: r.avatar_url,
-    company: r.company,
-    job_title: r.job_title,
-    metadata: readJson(r.metadata),
-    oauth_provider: r.oauth_provider,
-    oauth_id: r.oauth_id,
-    is_active: readBool(r.is_active),
-    is_superuser: readBool(r.is_superuser),
-    is_service_account: readBool(r.is_service_account),
-    organization_id: r.organization_id,
-    is_onboarded: readBool(r.is_onboarded),
-    created: readTimestamp(r.created),
-    updated: readTimestamp(r.updated),
-  };
-}
-
-/** Maps a `users` row (either engine) to a `UserRecord`. */
-export function toRecord(row: UserRow): UserRecord {
-  const r = row as Record<keyof UsersTable, never>;
-  return {
-    ...toPublicRecord(row),
-    password_hash: r.password_hash,
-    is_internal: readBool(r.is_internal),
-    version: Number(r.version),
-    credential_version: Number(r.credential_version),
-  };
 }

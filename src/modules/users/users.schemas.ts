@@ -150,6 +150,18 @@ export const UserCreate = Type.Object(
 );
 export type UserCreate = Static<typeof UserCreate>;
 
+/** A service account takes the user schema's rules for the fields it has. */
+export const ServiceAccountCreate = Type.Object(
+  {
+    username: Username,
+    name: Type.Optional(Nullable(Name)),
+    avatar_url: Type.Optional(Nullable(AvatarUrl)),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false, title: 'ServiceAccountCreate' },
+);
+export type ServiceAccountCreate = Static<typeof ServiceAccountCreate>;
+
 export const UserListQuery = Type.Object({
   ...PageQuery.properties,
   user_id: Type.Optional(Type.String({ format: 'uuid', description: 'Filter by user ID' })),

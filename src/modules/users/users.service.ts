@@ -11,14 +11,22 @@ import {
   ValueError,
 } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
-import { unstorableText } from '../../domain/text.js';
-import type { Affiliations, Principal } from '../../auth/access.js';
+import type { AccessService, Affiliations, Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
-import type { Repositories, Store } from '../../store.js';
-import type { LoginThrottle } from '../auth/login-throttle.js';
-import type { Page, PublicUserRecord, UserFilters, UserRecord, UserValues } from './users.repository.js';
-import type { DeletionPlan, UserCreate, UserUpdate } from './users.schemas.js';
-import type { ServiceAccountCreate } from '../organizations/organizations.schemas.js';
+import type { Transactor, Tx } from '../../db/transactions.js';
+import { unstorableText } from '../../domain/text.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import type { LoginThrottle } from '../throttle/login-throttle.js';
+import type {
+  Page,
+  PublicUserRecord,
+  UserFilters,
+  UserRecord,
+  UsersRepository,
+  UserValues,
+} from './users.repository.js';
+import type { DeletionPlan, ServiceAccountCreate, UserCreate, UserUpdate } from './users.schemas.js';
 
 /** What single sign-on learnt about a person from the ID token and userinfo. */
 export interface OauthIdentity {
@@ -42,34 +50,68 @@ const UPDATE_ATTEMPTS = 5;
 /** The rules of the Users API (API.md section 4). */
 export class UsersService {
   constructor(
-    private readonly store: Store,
+    private readonly unit: Transactor<{ users: UsersRepository }>,
     private readonly clock: Clock,
+    private readonly access: AccessService,
+    private readonly sessions: SessionsService,
+    private readonly settings: SettingsService,
     private readonly throttle: LoginThrottle,
   ) {}
 
   /** A page of the accounts the caller may see, and their total when asked for. */
   async list(principal: Principal, options: ListOptions): Promise<{ users: PublicUserRecord[]; total?: number }> {
-    const scope = access.userScope(principal, await access.loadAffiliations(this.store.repos.organizations, principal));
-    const users = await this.store.repos.users.list(scope, options.filters, options.page);
+    const { scope } = await this.access.userScope(principal);
+    const users = await this.unit.repos.users.list(scope, options.filters, options.page);
     if (!options.includeTotal) return { users };
-    return { users, total: await this.store.repos.users.count(scope, options.filters) };
+    return { users, total: await this.unit.repos.users.count(scope, options.filters) };
   }
 
   async get(principal: Principal, userId: string): Promise<UserRecord> {
-    const scope = access.userScope(principal, await access.loadAffiliations(this.store.repos.organizations, principal));
-    const user = await this.store.repos.users.findById(userId, scope);
+    return this.visible(principal, userId);
+  }
+
+  /**
+   * An account the caller may see; 404 otherwise, exactly as for one that does
+   * not exist. With `lock` (inside `tx`), its row stays locked until commit: a
+   * concurrent delete of it waits, or has already happened.
+   */
+  async visible(principal: Principal, userId: string, options: { tx?: Tx; lock?: boolean } = {}): Promise<UserRecord> {
+    return (await this.visibleWith(principal, userId, options)).user;
+  }
+
+  /** `visible`, with the caller's affiliations that decided it (for the caller's next check). */
+  async visibleWith(
+    principal: Principal,
+    userId: string,
+    options: { tx?: Tx; lock?: boolean } = {},
+  ): Promise<{ user: UserRecord; aff: Affiliations }> {
+    const { scope, aff } = await this.access.userScope(principal, options.tx);
+    const { users } = this.unit.on(options.tx);
+    const user = options.lock ? await users.findByIdForUpdate(userId, scope) : await users.findById(userId, scope);
+    if (!user) throw new KeyError(`user ${userId} not found`);
+    return { user, aff };
+  }
+
+  /** The account with this id, whoever asks (the caller's own record, freshly read). */
+  async byId(userId: string, tx?: Tx): Promise<UserRecord> {
+    const user = await this.unit.on(tx).users.findById(userId);
     if (!user) throw new KeyError(`user ${userId} not found`);
     return user;
+  }
+
+  /** The account a login names (its username or verified email), for the password check. */
+  findByLogin(identifier: string): Promise<UserRecord | undefined> {
+    return this.unit.repos.users.findByLogin(identifier);
   }
 
   async create(principal: Principal, input: UserCreate): Promise<UserRecord> {
     if (!access.canCreateUsers(principal)) throw new IllegalOperationError('only superusers may create users');
     assertUsernameIsOwnEmail(input.username, input.email ?? null, true);
     const passwordHash = await hashPassword(input.password);
-    return this.store.transaction(async (repos) => {
-      await assertLoginNamesFree(repos, [input.username, input.email ?? undefined]);
+    return this.unit.run(async ({ users }) => {
+      await assertLoginNamesFree(users, [input.username, input.email ?? undefined]);
       try {
-        return await repos.users.insert(
+        return await users.insert(
           uuidv7(),
           {
             username: input.username,
@@ -107,8 +149,8 @@ export class UsersService {
       // Permission checks first, on the account as it stands: a caller that may not change
       // the password never makes the service hash one (API.md 3.3). The transaction below
       // checks again on the locked row.
-      const aff = await access.loadAffiliations(this.store.repos.organizations, principal);
-      const current = await this.store.repos.users.findById(userId, access.userScope(principal, aff));
+      const { scope, aff } = await this.access.userScope(principal);
+      const current = await this.unit.repos.users.findById(userId, scope);
       if (!current) throw new IllegalOperationError(`you may not update user ${userId}`);
       this.checkUpdate(principal, aff, current, input);
     }
@@ -116,9 +158,9 @@ export class UsersService {
     const confirmedHash = await this.confirmCurrentPassword(principal, userId, input);
     const passwordHash = input.password !== undefined ? await hashPassword(input.password) : undefined;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.store.transaction(async (repos) => {
-        const aff = await access.loadAffiliations(repos.organizations, principal);
-        const target = await repos.users.findByIdForUpdate(userId, access.userScope(principal, aff));
+      const outcome = await this.unit.run(async ({ users }, tx) => {
+        const { scope, aff } = await this.access.userScope(principal, tx);
+        const target = await users.findByIdForUpdate(userId, scope);
         if (!target) throw new IllegalOperationError(`you may not update user ${userId}`);
         if (ifMatch !== undefined && !ifMatch.includes(target.version)) {
           throw new PreconditionFailed(`user ${userId} is not at the version named by If-Match`);
@@ -128,18 +170,21 @@ export class UsersService {
           throw new IllegalOperationError('the password changed meanwhile; send the current one');
         }
         if (Object.keys(values).length === 0 && passwordHash === undefined) return target;
-        if (values.username !== undefined) await assertLoginNamesFree(repos, [values.username], target.id);
-        if (values.email) await assertLoginNamesFree(repos, [values.email], target.id);
+        if (values.username !== undefined) await assertLoginNamesFree(users, [values.username], target.id);
+        if (values.email) await assertLoginNamesFree(users, [values.email], target.id);
         if (passwordHash !== undefined) values.password_hash = passwordHash;
         const revokes = passwordHash !== undefined || values.is_active === false;
-        const written = await this.write(repos, target, values, input, revokes);
+        const written = await this.write(users, target, values, input, revokes);
         if (!written) return undefined;
         if (revokes) {
           // Every session of the account dies with the credential version, except the one
           // that changed its own password.
           const keep = passwordHash !== undefined && principal.user.id === target.id ? principal.sessionId : null;
-          await repos.sessions.deleteForUser(target.id, keep ?? undefined);
-          if (keep !== null) await repos.sessions.rebind(keep, written.credential_version);
+          await this.sessions.revokeAll(
+            target.id,
+            tx,
+            keep === null ? undefined : { sessionId: keep, credentialVersion: written.credential_version },
+          );
         }
         return written;
       });
@@ -151,41 +196,37 @@ export class UsersService {
   }
 
   /**
-   * Deletes an account and, in the same transaction, its organization and
-   * workspace memberships, API keys and sessions. Resources it created stay.
+   * Deletes an account; its organization and workspace memberships, API keys
+   * and sessions go with it in the same statement (foreign keys cascade, and
+   * the deletion plan lists them). Resources it created stay.
    */
   async delete(principal: Principal, userId: string): Promise<void> {
-    await this.store.transaction(async (repos) => {
-      // Lock the organizations the account administers before its own row (the order
-      // membership changes use), so the last-admin check below cannot be raced.
-      const administered = (await repos.organizations.membershipsOf(userId))
-        .filter((m) => m.role === 'admin')
-        .map((m) => m.organization_id)
-        .sort();
-      for (const organizationId of administered) await repos.organizations.lock(organizationId);
-      const target = await this.deletable(repos, principal, userId, true);
+    await this.unit.run(async ({ users }, tx) => {
+      // Lock the account's organizations before its own row (the order membership changes
+      // use): the last-admin check below cannot be raced, and the cascade of its memberships
+      // never meets a concurrent removal of one of them halfway.
+      await this.access.lockOrganizationsOf(userId, tx);
+      const target = await this.deletable(users, tx, principal, userId, true);
       if (target.is_internal) throw new ValueError('internal user cannot be deleted');
-      const soleAdmin = await repos.organizations.soleAdminOf(target.id);
+      const soleAdmin = await this.access.soleAdminOf(target.id, tx);
       if (soleAdmin.length > 0) {
         throw new IllegalOperationError(
           `user ${target.username} is the last admin of ${soleAdmin.map((o) => `organization ${o.name}`).join(', ')}; ` +
             'hand the organization over or delete it first',
         );
       }
-      await removeAccount(repos, target.id);
+      await users.delete(target.id);
     });
   }
 
   /** The plan of `delete`: same permission checks, nothing changed. */
   async planDeletion(principal: Principal, userId: string): Promise<DeletionPlan> {
-    const repos = this.store.repos;
-    const target = await this.deletable(repos, principal, userId, false);
-    const [organizations, workspaces, apiKeys, sessions, soleAdmin] = await Promise.all([
-      repos.organizations.membershipsOf(target.id),
-      repos.workspaces.membershipsOf(target.id),
-      repos.apiKeys.listForUser(target.id),
-      repos.sessions.countLiveForUser(target.id, this.now()),
-      repos.organizations.soleAdminOf(target.id),
+    const { users } = this.unit.repos;
+    const target = await this.deletable(users, undefined, principal, userId, false);
+    const [dependents, sessions, soleAdmin] = await Promise.all([
+      users.dependentsOf(target.id),
+      this.sessions.countLive(target.id),
+      this.access.soleAdminOf(target.id),
     ]);
     const blockers: DeletionPlan['blockers'] = [];
     if (target.is_internal) {
@@ -202,20 +243,23 @@ export class UsersService {
       user_id: target.id,
       allowed: blockers.length === 0,
       blockers,
-      organization_memberships: organizations,
-      workspace_memberships: workspaces,
-      api_keys: apiKeys.map((k) => ({ id: k.id, name: k.name })),
+      organization_memberships: dependents.organizations,
+      workspace_memberships: dependents.workspaces,
+      api_keys: dependents.apiKeys,
       active_sessions: sessions,
     };
   }
 
   /** The account `principal` may delete: 403 for anyone without the right, 404 for a superuser's miss. */
-  private async deletable(repos: Repositories, principal: Principal, userId: string, lock: boolean) {
-    const aff = await access.loadAffiliations(repos.organizations, principal);
-    const scope = access.userScope(principal, aff);
-    const target = lock
-      ? await repos.users.findByIdForUpdate(userId, scope)
-      : await repos.users.findById(userId, scope);
+  private async deletable(
+    users: UsersRepository,
+    tx: Tx | undefined,
+    principal: Principal,
+    userId: string,
+    lock: boolean,
+  ) {
+    const { scope, aff } = await this.access.userScope(principal, tx);
+    const target = lock ? await users.findByIdForUpdate(userId, scope) : await users.findById(userId, scope);
     if (!access.canDelete(principal, aff, target)) throw new IllegalOperationError(`you may not delete user ${userId}`);
     if (!target) throw new KeyError(`user ${userId} not found`);
     return target;
@@ -229,7 +273,7 @@ export class UsersService {
    * accounts are never linked silently.
    */
   async signInOauth(identity: OauthIdentity): Promise<UserRecord> {
-    const existing = await this.store.repos.users.findByOauth(identity.provider, identity.sub);
+    const existing = await this.unit.repos.users.findByOauth(identity.provider, identity.sub);
     if (existing) return existing; // later logins change nothing in the profile
     const email = identity.email;
     if (!email || identity.email_verified !== true) {
@@ -239,11 +283,11 @@ export class UsersService {
       throw new AuthorizationException('the provider sent an email address or subject Roster cannot store');
     }
     try {
-      return await this.store.transaction(async (repos) => {
-        await repos.users.lockInternal();
-        const raced = await repos.users.findByOauth(identity.provider, identity.sub);
+      return await this.unit.run(async ({ users }, tx) => {
+        await users.lockInternal();
+        const raced = await users.findByOauth(identity.provider, identity.sub);
         if (raced) return raced;
-        const holder = await repos.users.findHolderOfLoginName(email);
+        const holder = await users.findHolderOfLoginName(email);
         if (holder) {
           // An email a local account set on itself reserves nothing against the provider's
           // verified claim: it is taken away from that account (API.md 3.2).
@@ -256,7 +300,7 @@ export class UsersService {
               `${email} is already used by another account; accounts are never linked automatically`,
             );
           }
-          const cleared = await repos.users.update(
+          const cleared = await users.update(
             holder.id,
             holder.version,
             { email: null, email_verified: false },
@@ -267,9 +311,9 @@ export class UsersService {
         // Only the first account ever created through SSO may become a superuser (and only
         // while no superuser but the internal one exists): a marker records that it happened.
         const id = uuidv7();
-        const firstSsoAccount = (await repos.settings.getOrInsert('first_sso_account', id)) === id;
-        const firstSuperuser = firstSsoAccount && !(await repos.users.anyOtherSuperuser());
-        return repos.users.insert(
+        const firstSsoAccount = (await this.settings.getOrInsert('first_sso_account', id, tx)) === id;
+        const firstSuperuser = firstSsoAccount && !(await users.anyOtherSuperuser());
+        return users.insert(
           id,
           {
             username: email,
@@ -293,7 +337,7 @@ export class UsersService {
       });
     } catch (error) {
       if (error instanceof UniqueViolation) {
-        const winner = await this.store.repos.users.findByOauth(identity.provider, identity.sub);
+        const winner = await this.unit.repos.users.findByOauth(identity.provider, identity.sub);
         if (winner) return winner;
         throw new EntityExistsError(
           `${email} is already used by another account; accounts are never linked automatically`,
@@ -308,8 +352,7 @@ export class UsersService {
     if (!access.canClearLoginFailures(principal)) {
       throw new IllegalOperationError('only superusers may clear failed logins');
     }
-    const target = await this.store.repos.users.findById(userId);
-    if (!target) throw new KeyError(`user ${userId} not found`);
+    const target = await this.byId(userId);
     await this.throttle.forgetNames([target.username, ...(target.email ? [target.email] : [])]);
   }
 
@@ -319,23 +362,23 @@ export class UsersService {
    * password often comes with a lockout). Superusers only.
    */
   async resetInternalPassword(principal: Principal, password: string): Promise<UserRecord> {
-    const internal = await this.store.repos.users.findInternal();
+    const internal = await this.unit.repos.users.findInternal();
     if (!internal) throw new KeyError('there is no internal account yet: start Roster once to create it');
     const updated = await this.update(principal, internal.id, { password });
     await this.clearLoginFailures(principal, internal.id);
     return updated;
   }
 
-  /** Creates a service account inside an organization (the caller's right is checked by the organization's service). */
-  async createServiceAccount(
-    repos: Repositories,
-    organizationId: string,
-    input: ServiceAccountCreate,
-  ): Promise<UserRecord> {
+  /**
+   * Creates a service account inside an organization, in the caller's
+   * transaction (the organizations' service checks the caller's right).
+   */
+  async createServiceAccount(tx: Tx, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
+    const { users } = this.unit.on(tx);
     assertUsernameIsOwnEmail(input.username, null, false);
-    await assertLoginNamesFree(repos, [input.username]);
+    await assertLoginNamesFree(users, [input.username]);
     try {
-      return await repos.users.insert(
+      return await users.insert(
         uuidv7(),
         {
           username: input.username,
@@ -352,7 +395,11 @@ export class UsersService {
     }
   }
 
-  /** Checks every field of `input` against 4.3; returns the columns to write. */
+  /** Deletes an organization's service accounts with their keys and sessions, in the caller's transaction. */
+  async deleteServiceAccountsOf(organizationId: string, tx: Tx): Promise<void> {
+    await this.unit.on(tx).users.deleteServiceAccountsOf(organizationId);
+  }
+
   /**
    * Changing one's own password needs the current one. Checked before the
    * transaction and rate limited like a login; answers the hash it matched.
@@ -377,6 +424,7 @@ export class UsersService {
     return target.password_hash;
   }
 
+  /** Checks every field of `input` against 4.3; returns the columns to write. */
   private checkUpdate(principal: Principal, aff: Affiliations, target: UserRecord, input: UserUpdate): UserValues {
     const values: UserValues = {};
     const isOauth = target.oauth_provider !== null;
@@ -458,14 +506,14 @@ export class UsersService {
   }
 
   private async write(
-    repos: Repositories,
+    users: UsersRepository,
     target: UserRecord,
     values: UserValues,
     input: UserUpdate,
     revokes: boolean,
   ) {
     try {
-      return await repos.users.update(target.id, target.version, values, this.now(), { revokeCredentials: revokes });
+      return await users.update(target.id, target.version, values, this.now(), { revokeCredentials: revokes });
     } catch (error) {
       throw asEntityExists(error, input) ?? error;
     }
@@ -474,15 +522,6 @@ export class UsersService {
   private now(): string {
     return this.clock().toISOString();
   }
-}
-
-/** Removes an account with everything that hangs on it; callers run this inside a transaction. */
-export async function removeAccount(repos: Repositories, userId: string): Promise<void> {
-  await repos.sessions.deleteForUser(userId);
-  await repos.apiKeys.deleteForUser(userId);
-  await repos.workspaces.deleteMembershipsOf(userId);
-  await repos.organizations.deleteMembershipsOf(userId);
-  await repos.users.delete(userId);
 }
 
 /**
@@ -498,9 +537,9 @@ function assertUsernameIsOwnEmail(username: string, email: string | null, emailV
 }
 
 /** 409 when a new username or email is already another account's username or email. */
-async function assertLoginNamesFree(repos: Repositories, names: (string | undefined)[], exceptId?: string) {
+async function assertLoginNamesFree(users: UsersRepository, names: (string | undefined)[], exceptId?: string) {
   for (const name of names) {
-    if (name !== undefined && (await repos.users.loginNameTaken(name, exceptId))) {
+    if (name !== undefined && (await users.loginNameTaken(name, exceptId))) {
       throw new EntityExistsError(`${name} is already another account's username or email`);
     }
   }

@@ -3,7 +3,7 @@ import type { onRequestHookHandler } from 'fastify';
 import { MemberRead, PageQuery, RoleBody, errorResponses } from '../../http/schemas.js';
 import { OrganizationIdParams } from '../organizations/organizations.schemas.js';
 import { toUserRead } from '../users/users.mapper.js';
-import type { WorkspaceRecord } from './workspaces.repository.js';
+import type { WorkspaceRecord } from '../../domain/records.js';
 import {
   WorkspaceCreate,
   WorkspaceIdParams,

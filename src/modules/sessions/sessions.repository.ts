@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import { toRecord, type UserRecord, type UserRow } from '../users/users.repository.js';
+import { toUserRecord as toRecord, type UserRow } from '../../db/user-rows.js';
+import type { UserRecord } from '../../domain/records.js';
 
 export interface SessionValues {
   id: string;

@@ -10,7 +10,7 @@
 import { addressGroup } from '../../auth/address.js';
 import { sha256 } from '../../auth/tokens.js';
 import type { Clock } from '../../clock.js';
-import type { Store } from '../../store.js';
+import type { LoginFailuresRepository } from './login-failures.repository.js';
 
 export interface ThrottleLimits {
   maxFailuresPerUsername: number;
@@ -44,7 +44,7 @@ function keysOf(attempt: AttemptKeys) {
 
 export class LoginThrottle {
   constructor(
-    private readonly store: Store,
+    private readonly failures: LoginFailuresRepository,
     private readonly clock: Clock,
     private readonly limits: ThrottleLimits,
   ) {}
@@ -59,7 +59,7 @@ export class LoginThrottle {
     const now = this.clock();
     const nowIso = now.toISOString();
     const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
-    const repo = this.store.repos.loginFailures;
+    const repo = this.failures;
     const keys = keysOf(attempt);
     await repo.deleteEnded(nowIso);
     let wait = 0;
@@ -77,13 +77,13 @@ export class LoginThrottle {
   /** A successful attempt: the name's failures at this address are forgiven and the address gets its attempt back. */
   async succeeded(attempt: AttemptKeys): Promise<void> {
     const keys = keysOf(attempt);
-    const repo = this.store.repos.loginFailures;
+    const repo = this.failures;
     await repo.decrement(keys.address);
     if (keys.name) await repo.delete(keys.name);
   }
 
   /** Clears the failed-login counters of these names at every address (an account's username and email). */
   async forgetNames(names: string[]): Promise<void> {
-    await this.store.repos.loginFailures.deleteByNames(names.map(nameKey));
+    await this.failures.deleteByNames(names.map(nameKey));
   }
 }

@@ -1,0 +1,87 @@
+/**
+ * Where Roster is put together: each service gets the repositories of its
+ * own module (rebound to a transaction by its `Transactor`) and the services
+ * it calls, and nothing else. The HTTP app and the command line both build
+ * their services here.
+ */
+import { AccessRepository } from './auth/access.repository.js';
+import { AccessService } from './auth/access.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import { type Executor, transactor } from './db/transactions.js';
+import { ApiKeysRepository } from './modules/api-keys/api-keys.repository.js';
+import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { InvitationsRepository } from './modules/invitations/invitations.repository.js';
+import { InvitationsService } from './modules/invitations/invitations.service.js';
+import { OrganizationsRepository } from './modules/organizations/organizations.repository.js';
+import { OrganizationsService } from './modules/organizations/organizations.service.js';
+import { SessionsRepository } from './modules/sessions/sessions.repository.js';
+import { SessionsService } from './modules/sessions/sessions.service.js';
+import { SettingsRepository } from './modules/settings/settings.repository.js';
+import { SettingsService } from './modules/settings/settings.service.js';
+import type { OidcClient } from './modules/sso/oidc-client.js';
+import { SsoLoginsRepository } from './modules/sso/sso-logins.repository.js';
+import { SsoService } from './modules/sso/sso.service.js';
+import { LoginFailuresRepository } from './modules/throttle/login-failures.repository.js';
+import { LoginThrottle } from './modules/throttle/login-throttle.js';
+import { UsersRepository } from './modules/users/users.repository.js';
+import { UsersService } from './modules/users/users.service.js';
+import { WorkspacesRepository } from './modules/workspaces/workspaces.repository.js';
+import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
+import type { LoginObserver } from './observability/metrics.js';
+
+export interface Services {
+  settings: SettingsService;
+  users: UsersService;
+  auth: AuthService;
+  organizations: OrganizationsService;
+  workspaces: WorkspacesService;
+  apiKeys: ApiKeysService;
+  invitations: InvitationsService;
+  /** Present when single sign-on is configured. */
+  sso?: SsoService;
+}
+
+export interface ServiceDeps {
+  clock: Clock;
+  config: Pick<Config, 'loginThrottle' | 'tokenTtlSeconds'>;
+  /** Told how each login attempt ended (metrics). */
+  loginObserver?: LoginObserver;
+  oidc?: OidcClient;
+}
+
+export function buildServices(db: Executor, { clock, config, loginObserver, oidc }: ServiceDeps): Services {
+  const access = new AccessService(transactor(db, { access: AccessRepository }));
+  const settings = new SettingsService(transactor(db, { settings: SettingsRepository }));
+  const sessions = new SessionsService(transactor(db, { sessions: SessionsRepository }), clock);
+  const throttle = new LoginThrottle(new LoginFailuresRepository(db), clock, config.loginThrottle);
+  const users = new UsersService(
+    transactor(db, { users: UsersRepository }),
+    clock,
+    access,
+    sessions,
+    settings,
+    throttle,
+  );
+  const apiKeys = new ApiKeysService(transactor(db, { apiKeys: ApiKeysRepository }), clock, access, users);
+  const auth = new AuthService(users, sessions, apiKeys, clock, throttle, config.tokenTtlSeconds, loginObserver);
+  const workspaces = new WorkspacesService(transactor(db, { workspaces: WorkspacesRepository }), clock, access, users);
+  const organizations = new OrganizationsService(
+    transactor(db, { organizations: OrganizationsRepository }),
+    clock,
+    access,
+    users,
+    workspaces,
+  );
+  const invitations = new InvitationsService(
+    transactor(db, { invitations: InvitationsRepository }),
+    clock,
+    access,
+    users,
+    organizations,
+  );
+  const services: Services = { settings, users, auth, organizations, workspaces, apiKeys, invitations };
+  if (oidc) services.sso = new SsoService(transactor(db, { ssoLogins: SsoLoginsRepository }), clock, oidc, users, auth);
+  return services;
+}
