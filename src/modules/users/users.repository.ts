@@ -251,10 +251,7 @@ export class UsersRepository {
 
   /** Deletes an organization's service accounts (their keys and sessions go with them: foreign keys cascade). */
   async deleteServiceAccountsOf(organizationId: string): Promise<void> {
-    await this.db
-      .deleteFrom('users')
-      .where('organization_id', '=', organizationId)
-      .execute();
+    await this.db.deleteFrom('users').where('organization_id', '=', organizationId).execute();
   }
 
   /** The memberships and API keys that go with an account when it is deleted (foreign keys cascade): for the deletion plan. */
