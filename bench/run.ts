@@ -6,6 +6,8 @@
  * writes it as JSON under bench/results/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     // For iterating on Roster itself: reuse a database seeded (with --keep) by an earlier run.
     existing: { type: 'string' },
+    // Only the scenarios whose names start with one of these (comma separated); the ceiling always runs.
+    only: { type: 'string' },
   },
 });
 const USERS = Number(args.users);
@@ -73,6 +77,8 @@ const env = {
   ROSTER_DATABASE_URL: databaseUrl,
   ROSTER_ADMIN_PASSWORD: ADMIN_PASSWORD,
   ROSTER_LOG_LEVEL: 'warn',
+  // The PATCH-with-webhook scenario delivers to a receiver on loopback.
+  ROSTER_WEBHOOK_ALLOW_PRIVATE: 'true',
 };
 
 let seedSeconds = NaN;
@@ -209,7 +215,21 @@ interface Scenario {
   method?: 'GET' | 'PATCH';
   path: () => string;
   body?: () => string;
+  /** Run once before the scenario (setting up what it measures). */
+  before?: () => Promise<void>;
 }
+
+// A webhook receiver in this process (answers 204 at once), for the PATCH-with-webhook scenario.
+let deliveriesReceived = 0;
+const receiver = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    deliveriesReceived += 1;
+    response.writeHead(204).end();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 const scenarios: Scenario[] = [
   { name: 'ceiling: bare Fastify hello', server: 'hello', path: () => '/' },
   {
@@ -241,7 +261,28 @@ const scenarios: Scenario[] = [
     path: () => `/api/v1/users/${pick(targets).id}`,
     body: () => JSON.stringify({ job_title: `title ${Math.floor(Math.random() * 1e6)}` }),
   },
-];
+  {
+    // The same PATCH with a webhook registered: each one also queues a delivery, which the
+    // server's delivery worker sends meanwhile (the audit event is written in both).
+    name: 'PATCH random users, one webhook',
+    server: 'roster',
+    method: 'PATCH',
+    path: () => `/api/v1/users/${pick(targets).id}`,
+    body: () => JSON.stringify({ job_title: `title ${Math.floor(Math.random() * 1e6)}` }),
+    before: async () => {
+      const created = await call('/api/v1/webhooks', {
+        method: 'POST',
+        body: JSON.stringify({ url: receiverUrl, event_types: ['user.*'] }),
+      });
+      if (created.status !== 201) fail(`webhook: ${created.status}`);
+    },
+  },
+].filter(
+  (scenario) =>
+    scenario.server === 'hello' ||
+    args.only === undefined ||
+    args.only.split(',').some((prefix) => scenario.name.startsWith(prefix)),
+);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -279,6 +320,7 @@ let ceiling = 0;
 let rssAfterReads = 0;
 for (const scenario of scenarios) {
   process.stderr.write(`bench: ${scenario.name}\n`);
+  await scenario.before?.();
   await load(scenario, WARMUP);
   const { result, latencies } = await load(scenario, DURATION);
   const bad = result.non2xx + result.errors + result.timeouts;
@@ -301,6 +343,7 @@ for (const scenario of scenarios) {
   });
 }
 const rssEnd = rssMb(roster.child.pid!);
+receiver.close();
 await check();
 
 const report = {
@@ -344,11 +387,19 @@ process.stdout.write(
     format(header),
     `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`,
     ...lines.map(format),
+    ...patchRatio(),
     `seeding: ${seedSeconds.toFixed(1)} s; server RSS after the read scenarios: ${rssAfterReads.toFixed(0)} MB, at the end: ${rssEnd.toFixed(0)} MB`,
     `written to ${file}`,
     '',
   ].join('\n'),
 );
+function patchRatio(): string[] {
+  const plain = rows.find((r) => r.scenario === 'PATCH random users');
+  const hooked = rows.find((r) => r.scenario === 'PATCH random users, one webhook');
+  if (!plain || !hooked) return [];
+  const ratio = Number(hooked.requests_per_s) / Number(plain.requests_per_s);
+  return [`PATCH with one webhook / PATCH: ${ratio.toFixed(3)} (${deliveriesReceived} deliveries received)`];
+}
 stopAll();
 if (!args.keep && !args.existing) await dropDatabase();
 process.exit(0);

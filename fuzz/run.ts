@@ -269,7 +269,8 @@ for (let i = 0; i < TOTAL; i++) {
   const headers: Record<string, string> = {};
   for (const parameter of operation.parameters ?? []) {
     if (parameter.in === 'query' && chance(0.4)) {
-      const v = value(parameter.schema);
+      // A long poll would hold the run for up to 30 s: only answers at once (0) or refusals.
+      const v = parameter.name === 'wait' ? pick([0, -1, 31, 'soon']) : value(parameter.schema);
       query.set(parameter.name, typeof v === 'string' ? v : JSON.stringify(v));
     }
     if (parameter.in === 'header' && chance(0.3))

@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { pendingMigrations } from './db/migrate.js';
 import type { Executor } from './db/transactions.js';
-import { buildServices } from './services.js';
+import { buildServices, type Services } from './services.js';
 import { authenticate } from './auth/authenticate.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
@@ -19,6 +19,11 @@ import { Metrics } from './observability/metrics.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { UserRead } from './modules/users/users.schemas.js';
+import { EventRead } from './modules/events/events.schemas.js';
+import { eventsRoutes } from './modules/events/events.routes.js';
+import { EVENTS_CHANNEL } from './modules/events/events.repository.js';
+import { DeliveryWorker } from './modules/webhooks/delivery-worker.js';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { organizationsRoutes } from './modules/organizations/organizations.routes.js';
 import { workspacesRoutes } from './modules/workspaces/workspaces.routes.js';
@@ -36,6 +41,10 @@ export interface AppDeps {
   secretKey: string;
   /** The discovered OpenID provider when single sign-on is configured. */
   oidc?: OidcClient;
+  /** Watches the database for other instances' commits (long polls wake at once); see `DatabaseHandle.watch`. */
+  watch?: (channel: string, onChange: () => void) => Promise<() => Promise<void>>;
+  /** Run the webhook delivery worker and the pruning of old events in this app (default true). */
+  background?: boolean;
   /** Metrics of this app (a new set when not given). */
   metrics?: Metrics;
   /** false for no logs (tests), or extra pino options (a destination stream, a level). */
@@ -86,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(DomainErrorSchema);
   app.addSchema(ValidationErrorSchema);
   app.addSchema(UserRead);
+  app.addSchema(EventRead);
 
   await app.register(swagger, {
     openapi: {
@@ -102,12 +112,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const { settings, auth, users, organizations, workspaces, apiKeys, invitations, sso } = buildServices(db, {
-    clock,
-    config,
-    loginObserver: metrics,
-    ...(oidc ? { oidc } : {}),
-  });
+  const { settings, auth, users, organizations, workspaces, apiKeys, invitations, sso, events, feed, webhooks } =
+    buildServices(db, {
+      clock,
+      config,
+      secretKey,
+      loginObserver: metrics,
+      ...(oidc ? { oidc } : {}),
+    });
+  await runInBackground(app, deps, { events, feed, webhooks, metrics });
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, {
@@ -120,5 +133,49 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(workspacesRoutes, { workspaces, authenticate: requireAuth });
   await app.register(apiKeysRoutes, { apiKeys, authenticate: requireAuth });
   await app.register(invitationsRoutes, { invitations, authenticate: requireAuth });
+  await app.register(eventsRoutes, { events, authenticate: requireAuth });
+  await app.register(webhooksRoutes, { webhooks, authenticate: requireAuth });
   return app;
+}
+
+/** How often events past their retention are pruned. */
+const PRUNE_EVERY_MS = 3600 * 1000;
+
+/**
+ * What an app runs beside its requests: the feed's watch of the database, the
+ * webhook delivery worker, the pruning of old events. All of it stops when
+ * the app closes; long polls answer as soon as closing begins.
+ */
+async function runInBackground(
+  app: FastifyInstance,
+  deps: AppDeps,
+  parts: Pick<Services, 'events' | 'feed' | 'webhooks'> & { metrics: Metrics },
+): Promise<void> {
+  const { events, feed, webhooks, metrics } = parts;
+  if (deps.watch) {
+    const watch = deps.watch;
+    await feed.watch((onChange) => watch(EVENTS_CHANNEL, onChange));
+  }
+  app.addHook('preClose', async () => events.close());
+  app.addHook('onClose', async () => feed.close());
+  if (deps.background === false) return;
+  const worker = new DeliveryWorker(webhooks, {
+    allowPrivate: deps.config.webhooks.allowPrivate,
+    observer: metrics,
+    onError: (error) => app.log.error({ err: error }, 'webhook delivery worker'),
+  });
+  feed.onWake(() => worker.wake());
+  const prune = () =>
+    events.prune(deps.config.eventsRetentionDays).catch((error) => app.log.error({ err: error }, 'pruning events'));
+  let pruner: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    worker.start();
+    void prune();
+    pruner = setInterval(() => void prune(), PRUNE_EVERY_MS);
+    pruner.unref();
+  });
+  app.addHook('preClose', async () => {
+    clearInterval(pruner);
+    await worker.stop();
+  });
 }

@@ -8,6 +8,8 @@ import { generatePassword } from './auth/tokens.js';
 import type { Executor } from './db/transactions.js';
 import { SettingsRepository } from './modules/settings/settings.repository.js';
 import { UsersRepository } from './modules/users/users.repository.js';
+import { SYSTEM_ACTOR } from './domain/events.js';
+import { buildServices } from './services.js';
 
 export interface BootstrapResult {
   secretKey: string;
@@ -44,18 +46,28 @@ export async function bootstrap(db: Executor, config: Config, clock: Clock): Pro
   }
   const password = config.adminPassword ?? generatePassword();
   const now = clock().toISOString();
+  const passwordHash = await hashPassword(password);
+  const { events } = buildServices(db, { clock, config });
   try {
-    await users.insert(
-      uuidv7(),
-      {
-        username: config.adminUsername,
-        password_hash: await hashPassword(password),
-        is_superuser: true,
-        is_internal: true,
-        is_onboarded: true,
-      },
-      now,
-    );
+    await events.transaction(async (tx) => {
+      const internal = await new UsersRepository(tx.executor).insert(
+        uuidv7(),
+        {
+          username: config.adminUsername,
+          password_hash: passwordHash,
+          is_superuser: true,
+          is_internal: true,
+          is_onboarded: true,
+        },
+        now,
+      );
+      events.record(tx, {
+        type: 'user.created',
+        actor: SYSTEM_ACTOR,
+        target: { type: 'user', id: internal.id },
+        changes: { username: [null, internal.username], is_superuser: [null, true] },
+      });
+    });
   } catch (error) {
     if (error instanceof UniqueViolation) return { secretKey }; // another instance bootstrapped first
     throw error;

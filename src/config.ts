@@ -31,6 +31,14 @@ export interface Config {
   requestTimeoutSeconds: number;
   /** Origins allowed by CORS; empty: CORS is off. */
   corsOrigins: string[];
+  /** Days audit events are kept (API.md 7). */
+  eventsRetentionDays: number;
+  webhooks: {
+    /** Allow webhook URLs on loopback, private and link-local addresses (development, tests). */
+    allowPrivate: boolean;
+    /** Seconds before the first retry of a failed delivery; each retry doubles it, up to an hour. */
+    retryBaseSeconds: number;
+  };
   loginThrottle: {
     maxFailuresPerUsername: number;
     maxFailuresPerAddress: number;
@@ -244,6 +252,11 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutSeconds: integer(env, 'ROSTER_SHUTDOWN_TIMEOUT', 10, 1, 3600),
     requestTimeoutSeconds: integer(env, 'ROSTER_REQUEST_TIMEOUT', 30, 1, 3600),
     corsOrigins: corsOrigins(env),
+    eventsRetentionDays: integer(env, 'ROSTER_EVENTS_RETENTION_DAYS', 365, 1, 36_500),
+    webhooks: {
+      allowPrivate: boolean(env, 'ROSTER_WEBHOOK_ALLOW_PRIVATE', false),
+      retryBaseSeconds: integer(env, 'ROSTER_WEBHOOK_RETRY_BASE', 5, 1, 3600),
+    },
     loginThrottle: {
       maxFailuresPerUsername: integer(env, 'ROSTER_LOGIN_MAX_FAILURES', 10, 1, 1_000_000),
       maxFailuresPerAddress: integer(env, 'ROSTER_LOGIN_MAX_FAILURES_PER_ADDRESS', 100, 1, 1_000_000),

@@ -58,7 +58,14 @@ export async function serve(config: Config): Promise<void> {
       await abort(`ROSTER_OIDC_ISSUER: ${(error as Error).message}`);
     }
   }
-  const app = await buildApp({ config, db: handle.db, clock: systemClock, secretKey: boot.secretKey, oidc });
+  const app = await buildApp({
+    config,
+    db: handle.db,
+    watch: handle.watch,
+    clock: systemClock,
+    secretKey: boot.secretKey,
+    oidc,
+  });
   app.addHook('onClose', async () => handle.close());
 
   if (boot.adminUsernameMismatch) {

@@ -6,12 +6,16 @@
  */
 import { AccessRepository } from './auth/access.repository.js';
 import { AccessService } from './auth/access.js';
+import { SecretBox } from './auth/secrets.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { type Executor, transactor } from './db/transactions.js';
 import { ApiKeysRepository } from './modules/api-keys/api-keys.repository.js';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
+import { EventsRepository } from './modules/events/events.repository.js';
+import { EventsService } from './modules/events/events.service.js';
+import { EventFeed } from './modules/events/feed.js';
 import { InvitationsRepository } from './modules/invitations/invitations.repository.js';
 import { InvitationsService } from './modules/invitations/invitations.service.js';
 import { OrganizationsRepository } from './modules/organizations/organizations.repository.js';
@@ -29,10 +33,16 @@ import { UsersRepository } from './modules/users/users.repository.js';
 import { UsersService } from './modules/users/users.service.js';
 import { WorkspacesRepository } from './modules/workspaces/workspaces.repository.js';
 import { WorkspacesService } from './modules/workspaces/workspaces.service.js';
+import { WebhooksRepository } from './modules/webhooks/webhooks.repository.js';
+import { WebhooksService } from './modules/webhooks/webhooks.service.js';
 import type { LoginObserver } from './observability/metrics.js';
 
 export interface Services {
   settings: SettingsService;
+  events: EventsService;
+  /** Wakes long polls; the app connects it to the database's commits. */
+  feed: EventFeed;
+  webhooks: WebhooksService;
   users: UsersService;
   auth: AuthService;
   organizations: OrganizationsService;
@@ -45,14 +55,26 @@ export interface Services {
 
 export interface ServiceDeps {
   clock: Clock;
-  config: Pick<Config, 'loginThrottle' | 'tokenTtlSeconds'>;
+  config: Pick<Config, 'loginThrottle' | 'tokenTtlSeconds' | 'webhooks'>;
+  /** Seals webhook secrets; without it, webhooks can be neither created nor delivered (the command line). */
+  secretKey?: string;
   /** Told how each login attempt ended (metrics). */
   loginObserver?: LoginObserver;
   oidc?: OidcClient;
 }
 
-export function buildServices(db: Executor, { clock, config, loginObserver, oidc }: ServiceDeps): Services {
+export function buildServices(db: Executor, { clock, config, loginObserver, oidc, secretKey }: ServiceDeps): Services {
   const access = new AccessService(transactor(db, { access: AccessRepository }));
+  const feed = new EventFeed();
+  const events = new EventsService(transactor(db, { events: EventsRepository }), clock, access, feed);
+  const webhooks = new WebhooksService(
+    transactor(db, { webhooks: WebhooksRepository }),
+    clock,
+    events,
+    secretKey === undefined ? unavailableSecrets : new SecretBox(secretKey),
+    config.webhooks,
+  );
+  events.subscribe(webhooks);
   const settings = new SettingsService(transactor(db, { settings: SettingsRepository }));
   const sessions = new SessionsService(transactor(db, { sessions: SessionsRepository }), clock);
   const throttle = new LoginThrottle(new LoginFailuresRepository(db), clock, config.loginThrottle);
@@ -63,16 +85,34 @@ export function buildServices(db: Executor, { clock, config, loginObserver, oidc
     sessions,
     settings,
     throttle,
+    events,
   );
-  const apiKeys = new ApiKeysService(transactor(db, { apiKeys: ApiKeysRepository }), clock, access, users);
-  const auth = new AuthService(users, sessions, apiKeys, clock, throttle, config.tokenTtlSeconds, loginObserver);
-  const workspaces = new WorkspacesService(transactor(db, { workspaces: WorkspacesRepository }), clock, access, users);
+  const apiKeys = new ApiKeysService(transactor(db, { apiKeys: ApiKeysRepository }), clock, access, users, events);
+  const auth = new AuthService(
+    users,
+    sessions,
+    apiKeys,
+    events,
+    clock,
+    throttle,
+    config.tokenTtlSeconds,
+    loginObserver,
+    secretKey,
+  );
+  const workspaces = new WorkspacesService(
+    transactor(db, { workspaces: WorkspacesRepository }),
+    clock,
+    access,
+    users,
+    events,
+  );
   const organizations = new OrganizationsService(
     transactor(db, { organizations: OrganizationsRepository }),
     clock,
     access,
     users,
     workspaces,
+    events,
   );
   const invitations = new InvitationsService(
     transactor(db, { invitations: InvitationsRepository }),
@@ -80,8 +120,29 @@ export function buildServices(db: Executor, { clock, config, loginObserver, oidc
     access,
     users,
     organizations,
+    events,
   );
-  const services: Services = { settings, users, auth, organizations, workspaces, apiKeys, invitations };
+  const services: Services = {
+    settings,
+    events,
+    feed,
+    webhooks,
+    users,
+    auth,
+    organizations,
+    workspaces,
+    apiKeys,
+    invitations,
+  };
   if (oidc) services.sso = new SsoService(transactor(db, { ssoLogins: SsoLoginsRepository }), clock, oidc, users, auth);
   return services;
 }
+
+const unavailableSecrets = {
+  seal(): never {
+    throw new Error('webhook secrets need the secret key');
+  },
+  open(): never {
+    throw new Error('webhook secrets need the secret key');
+  },
+} as unknown as SecretBox;

@@ -114,6 +114,7 @@ export async function createTestApp(
   const app = await buildApp({
     config,
     db: handle.db,
+    watch: handle.watch,
     clock: clock.now,
     secretKey,
     logger: options.logger ?? false,

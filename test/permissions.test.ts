@@ -694,6 +694,70 @@ for (const engine of engines()) {
       }
     });
 
+    // ---------------------------------------------------------------- 7, 8
+
+    describe('GET /api/v1/events (who sees which events)', () => {
+      // Superusers see every event; acme's admins acme's events; everyone else only events about itself.
+      const seesAcmeEvents: Record<Caller, boolean> = {
+        anonymous: false,
+        plain: false,
+        acmeAdmin: true,
+        acmeEditor: false,
+        acmeViewer: false,
+        globexAdmin: false,
+        acmeServiceAccount: false,
+        superuser: true,
+        internal: true,
+      };
+      for (const caller of CALLERS) {
+        it(`${caller} lists the events -> ${caller === 'anonymous' ? 401 : 200}${seesAcmeEvents[caller] ? ", with acme's" : ', only its own'}`, async () => {
+          const response = await send(caller, 'GET', '/api/v1/events?limit=1000');
+          if (caller === 'anonymous') return expectStatus(response, 401);
+          expectStatus(response, 200);
+          const own = idOf(caller, w.acme);
+          const events = response.json() as {
+            actor: { id: string } | null;
+            target: { id: string } | null;
+            organization_id: string | null;
+          }[];
+          const others = events.filter((e) => e.actor?.id !== own && e.target?.id !== own);
+          assert.equal(
+            others.some((e) => e.organization_id === w.acme.id),
+            seesAcmeEvents[caller],
+          );
+          if (caller === 'acmeAdmin')
+            assert.ok(
+              others.every((e) => e.organization_id !== null),
+              'only its organizations',
+            );
+          if (caller !== 'superuser' && caller !== 'internal') {
+            assert.ok(
+              others.every((e) => e.organization_id !== null && seesAcmeEvents[caller]),
+              'nothing else',
+            );
+          }
+        });
+      }
+    });
+
+    describe('POST and GET /api/v1/webhooks', () => {
+      const create = row(403, { superuser: 201, internal: 201 });
+      const list = row(403, { superuser: 200, internal: 200 });
+      for (const caller of CALLERS) {
+        it(`${caller} registers a webhook -> ${create[caller]}, lists them -> ${list[caller]}`, async () => {
+          // A public address literal: accepted without a DNS lookup (deliveries to it simply fail here).
+          const created = await send(caller, 'POST', '/api/v1/webhooks', {
+            url: 'https://192.88.99.1/hook',
+            event_types: ['webhook.*'],
+          });
+          expectStatus(created, create[caller]);
+          expectStatus(await send(caller, 'GET', '/api/v1/webhooks'), list[caller]);
+          if (create[caller] === 201)
+            expectStatus(await send(caller, 'DELETE', `/api/v1/webhooks/${created.json().id}`), 204);
+        });
+      }
+    });
+
     // ---------------------------------------------------------------- 3.3
 
     describe('DELETE /api/v1/users/{id}/login_failures', () => {

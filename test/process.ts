@@ -22,7 +22,7 @@ export function startServer(env: Record<string, string>, entry: string[] = ['src
   child.stderr!.on('data', (chunk) => (output += chunk));
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });

@@ -8,7 +8,8 @@
 import type { Role } from '../db/schema.js';
 import type { Transactor, Tx } from '../db/transactions.js';
 import { IllegalOperationError, KeyError } from '../domain/errors.js';
-import type { UserRecord, UserScope } from '../domain/records.js';
+import type { Actor, RequestContext } from '../domain/events.js';
+import type { EventScope, UserRecord, UserScope } from '../domain/records.js';
 import type { AccessRepository, OrganizationRef, WorkspaceRef } from './access.repository.js';
 
 /** The authenticated caller of a request. */
@@ -20,6 +21,16 @@ export interface Principal {
   apiKeyId: string | null;
   /** The client's address (rate limits of password checks count against it). */
   address: string;
+  /** The request it came with (audit events record it); null for the command line. */
+  request: RequestContext | null;
+  /** Set for the command line's operator (its events' actor kind is `cli`). */
+  operator?: true;
+}
+
+/** The actor an event records for a caller. */
+export function actorOf(principal: Principal): Actor {
+  const { id, username, is_service_account } = principal.user;
+  return { id, username, kind: principal.operator ? 'cli' : is_service_account ? 'service_account' : 'user' };
 }
 
 /**
@@ -59,6 +70,8 @@ export function operatorPrincipal(): Principal {
     sessionId: null,
     apiKeyId: null,
     address: 'cli',
+    request: null,
+    operator: true,
   };
 }
 
@@ -154,6 +167,22 @@ export function canClearLoginFailures(p: Principal): boolean {
 /** API keys of a service account (5.2): a superuser or an admin of its organization. */
 export function canManageApiKeys(p: Principal, aff: Affiliations, target: UserRecord): boolean {
   return isSuperuser(p) || administersServiceAccount(aff, target);
+}
+
+/**
+ * Audit events (API.md 7): superusers see every event; organization admins the
+ * events of their organizations; every other caller those whose actor or
+ * target it is.
+ */
+export function eventScope(principal: Principal, aff: Affiliations): EventScope {
+  if (isSuperuser(principal)) return { kind: 'all' };
+  const administered = [...aff.roles].filter(([, role]) => role === 'admin').map(([id]) => id);
+  return { kind: 'visible-to', userId: principal.user.id, adminOrganizationIds: administered };
+}
+
+/** Webhooks (API.md 8): superusers only. */
+export function canManageWebhooks(p: Principal): boolean {
+  return isSuperuser(p);
 }
 
 // ---- organizations (5.1, 5.2) ----
@@ -296,6 +325,11 @@ export class AccessService {
       throw new IllegalOperationError(`only admins may change workspace ${workspace.name}`);
     }
     return { workspace, aff, role };
+  }
+
+  /** An account's role in a workspace, if it is a member. */
+  workspaceRoleOf(workspaceId: string, userId: string, tx?: Tx): Promise<Role | undefined> {
+    return this.unit.on(tx).access.workspaceRoleOf(workspaceId, userId);
   }
 
   /** Locks an organization's row until `tx` ends (see `AccessRepository.lockOrganization`). */

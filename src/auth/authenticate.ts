@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../domain/events.js';
 import type { Principal } from './access.js';
 
 declare module 'fastify' {
@@ -16,15 +17,21 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
+/** The request as audit events record it: its id, the client's address, its user agent (cut short). */
+export function requestContext(request: FastifyRequest): RequestContext {
+  const agent = request.headers['user-agent'];
+  return { id: request.id, ip: request.ip, user_agent: typeof agent === 'string' ? agent.slice(0, 512) : null };
+}
+
 /** Resolves a bearer credential to its caller (the auth module's service implements it). */
 export interface Authenticator {
-  authenticate(token: string | undefined, address: string): Promise<Principal>;
+  authenticate(token: string | undefined, context: RequestContext): Promise<Principal>;
 }
 
 /** An `onRequest` hook that requires a valid bearer credential and sets `request.principal`. */
 export function authenticate(auth: Authenticator) {
   return async function requireAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    request.principal = await auth.authenticate(bearerToken(request), request.ip);
+    request.principal = await auth.authenticate(bearerToken(request), requestContext(request));
     // From here on, every log line of the request names its caller (API.md 9); the
     // "request completed" line is written through the reply's logger.
     const child = request.log.child({ account_id: request.principal.user.id });

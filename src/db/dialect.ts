@@ -31,8 +31,18 @@ export type Engine = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   db: Kysely<Database>;
   engine: Engine;
+  /**
+   * Calls `onChange` soon after another connection commits: on PostgreSQL for
+   * each notification on `channel` (a connection of its own LISTENs; it
+   * reconnects after a failure), on SQLite when the file's data version moves
+   * (another process committed; checked every 250 ms). Answers how to stop.
+   */
+  watch(channel: string, onChange: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** How often SQLite's data version is read while something watches the file. */
+const SQLITE_WATCH_MS = 250;
 
 export interface OpenOptions {
   poolSize?: number;
@@ -70,7 +80,20 @@ async function openSqlite(path: string, options: OpenOptions): Promise<DatabaseH
     dialect: new NormalisingDialect(new ImmediateSqliteDialect({ database: sqliteForKysely(sqlite) })),
     ...logOption(options),
   });
-  return { db, engine: 'sqlite', close: () => db.destroy() };
+  const watch = async (_channel: string, onChange: () => void) => {
+    let seen = sqlite.pragma('data_version', { simple: true });
+    const timer = setInterval(() => {
+      if (!sqlite.open) return;
+      const now = sqlite.pragma('data_version', { simple: true });
+      if (now !== seen) {
+        seen = now;
+        onChange();
+      }
+    }, SQLITE_WATCH_MS);
+    timer.unref();
+    return async () => clearInterval(timer);
+  };
+  return { db, engine: 'sqlite', watch, close: () => db.destroy() };
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
@@ -84,7 +107,33 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     dialect: new NormalisingDialect(new PostgresDialect({ pool })),
     ...logOption(options),
   });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  const watch = async (channel: string, onChange: () => void) => {
+    let stopped = false;
+    let client: InstanceType<typeof pg.Client> | undefined;
+    const connect = async (): Promise<void> => {
+      if (stopped) return;
+      const next = new pg.Client({ connectionString: url });
+      next.on('notification', () => onChange());
+      next.on('error', () => {
+        // The connection broke: a wake-up may have been missed, so wake once, then reconnect.
+        onChange();
+        void next.end().catch(() => undefined);
+        if (client === next) retry();
+      });
+      await next.connect();
+      await next.query(`listen ${channel}`);
+      client = next;
+    };
+    const retry = (): void => {
+      setTimeout(() => void connect().catch(retry), 1000).unref();
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => undefined);
+    };
+  };
+  return { db, engine: 'postgres', watch, close: () => db.destroy() };
 }
 
 /**
@@ -173,6 +222,28 @@ export async function currentSchema(db: Kysely<any>): Promise<string | undefined
  */
 export function forUpdate<Q extends { forUpdate(): Q }>(db: Kysely<any>, query: Q): Q {
   return engineOf(db) === 'postgres' ? query.forUpdate() : query;
+}
+
+/**
+ * Like `forUpdate`, with a lock that lets foreign keys referencing the row be
+ * checked meanwhile (PostgreSQL `FOR NO KEY UPDATE`): a transaction that
+ * inserts rows referencing it does not wait, nor deadlock, on the holder.
+ */
+export function forNoKeyUpdate<Q extends { forNoKeyUpdate(): Q }>(db: Kysely<any>, query: Q): Q {
+  return engineOf(db) === 'postgres' ? query.forNoKeyUpdate() : query;
+}
+
+/**
+ * On PostgreSQL, locks the rows of `of` that the query returns and skips
+ * those another transaction has locked (work queues: each row to one taker).
+ * SQLite has one writer at a time, so the query runs as it is.
+ */
+export function skipLocked<Q extends { forUpdate(of?: any): Q; skipLocked(): Q }>(
+  db: Kysely<any>,
+  query: Q,
+  of: string,
+): Q {
+  return engineOf(db) === 'postgres' ? query.forUpdate(of).skipLocked() : query;
 }
 
 /**

@@ -5,6 +5,7 @@ import * as m0002 from './migrations/0002_login_failures.js';
 import * as m0003 from './migrations/0003_organizations.js';
 import * as m0004 from './migrations/0004_sso_logins.js';
 import * as m0005 from './migrations/0005_security.js';
+import * as m0006 from './migrations/0006_events_and_webhooks.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_organizations': m0003,
   '0004_sso_logins': m0004,
   '0005_security': m0005,
+  '0006_events_and_webhooks': m0006,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -1,4 +1,4 @@
-import type { InvitationStatus, Role } from '../domain/records.js';
+import type { DeliveryStatus, InvitationStatus, Role } from '../domain/records.js';
 import type { ColumnType } from 'kysely';
 
 /**
@@ -154,6 +154,55 @@ export interface InvitationsTable {
   updated: Timestamp;
 }
 
+export interface EventsTable {
+  id: string;
+  type: string;
+  occurred: Timestamp;
+  actor_id: string | null;
+  actor_username: string | null;
+  actor_kind: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  organization_id: string | null;
+  /** `{"field": [before, after]}`. */
+  changes: Json;
+  request_id: string | null;
+  request_ip: string | null;
+  request_user_agent: string | null;
+}
+
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** A list of types, `prefix.*` patterns or `*`. */
+  event_types: ColumnType<string | string[], string, string>;
+  description: string | null;
+  /** The signing secret, sealed with the service's secret key (never the secret in clear). */
+  secret: string;
+  enabled: Bool;
+  version: number;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export type { DeliveryStatus } from '../domain/records.js';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt: Timestamp;
+  first_attempt: Timestamp | null;
+  /** Set while one instance has the delivery in flight (a lease). */
+  locked_until: Timestamp | null;
+  response_code: number | null;
+  last_error: string | null;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -171,6 +220,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   sso_logins: SsoLoginsTable;
   invitations: InvitationsTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type UserRow = {

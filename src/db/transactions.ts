@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
+import { DatabaseBusy } from './errors.js';
 import type { Database } from './schema.js';
+
+/** A transaction the database gave up on (a deadlock, a busy SQLite file) is run again, this often at most. */
+const ATTEMPTS = 3;
 
 /** Where statements run: the database, or one open transaction. */
 export type Executor = Kysely<Database>;
@@ -10,6 +14,25 @@ export type Executor = Kysely<Database>;
  */
 export interface Tx {
   readonly executor: Executor;
+  /** Runs `work` as the transaction's last statements, after everything else it does (once each). */
+  beforeCommit(work: () => Promise<void>): void;
+  /** Runs `work` once the transaction has committed (never when it rolls back). */
+  afterCommit(work: () => void): void;
+}
+
+class OpenTx implements Tx {
+  readonly before: (() => Promise<void>)[] = [];
+  readonly after: (() => void)[] = [];
+
+  constructor(readonly executor: Executor) {}
+
+  beforeCommit(work: () => Promise<void>): void {
+    this.before.push(work);
+  }
+
+  afterCommit(work: () => void): void {
+    this.after.push(work);
+  }
 }
 
 /**
@@ -36,11 +59,29 @@ export class Transactor<R> {
 
   /**
    * Runs `work` all or nothing: in the caller's transaction when `tx` is
-   * given, else in a new one.
+   * given, else in a new one, which is run again (up to 3 times) when the
+   * database gives up on it (`DatabaseBusy`: a deadlock, a busy SQLite file).
    */
-  run<T>(work: (repos: R, tx: Tx) => Promise<T>, tx?: Tx): Promise<T> {
+  async run<T>(work: (repos: R, tx: Tx) => Promise<T>, tx?: Tx): Promise<T> {
     if (tx) return work(this.bind(tx.executor), tx);
-    return this.db.transaction().execute((trx) => work(this.bind(trx), { executor: trx }));
+    for (let attempt = 1; ; attempt++) {
+      let open: OpenTx | undefined;
+      try {
+        const result = await this.db.transaction().execute(async (trx) => {
+          open = new OpenTx(trx);
+          const value = await work(this.bind(trx), open);
+          // Hooks may add hooks (an event's outbox rows): run until none is left.
+          for (let i = 0; i < open.before.length; i++) await open.before[i]!();
+          return value;
+        });
+        for (const done of open!.after) done();
+        return result;
+      } catch (error) {
+        // The whole transaction rolled back: running it again is safe (its work is database work).
+        if (!(error instanceof DatabaseBusy) || attempt >= ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      }
+    }
   }
 }
 

@@ -37,6 +37,11 @@ export type PublicUserRecord = Omit<UserRecord, 'password_hash' | 'is_internal' 
 /** Which accounts a query may return. Decided by `auth/access.ts`. */
 export type UserScope = { kind: 'all' } | { kind: 'visible-to'; userId: string; organizationIds: readonly string[] };
 
+/** Which events a query may return. Decided by `auth/access.ts`. */
+export type EventScope =
+  | { kind: 'all' }
+  | { kind: 'visible-to'; userId: string; adminOrganizationIds: readonly string[] };
+
 /** A workspace as the rest of Roster sees it. */
 export interface WorkspaceRecord {
   id: string;
@@ -76,4 +81,36 @@ export interface InvitationRecord {
   status: InvitationStatus;
   created: string;
   expires: string;
+}
+
+/** A registered webhook, without its secret. */
+export interface WebhookRecord {
+  id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  enabled: boolean;
+  version: number;
+  created: string;
+  updated: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+/** One queued delivery of an event to a webhook, and how its attempts went. */
+export interface DeliveryRecord {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt: string;
+  response_code: number | null;
+  last_error: string | null;
+  /** When it was first attempted (its retry window counts from there). */
+  first_attempt: string | null;
+  /** Whether an instance holds it right now (a lease). */
+  in_flight: boolean;
+  created: string;
+  updated: string;
 }

@@ -36,18 +36,19 @@ function isRealInstant(text: string): boolean {
 }
 
 /**
- * `</path?query with after=cursor>; rel="next"`, keeping every other query
+ * `</path?query with after=cursor>; rel="next"` (a cursor, or an event id as it
+ * is), keeping every other query
  * parameter. Path-absolute: an absolute-form request target gives only its
  * path (`public-url.ts` puts ROSTER_PUBLIC_URL in front when it is set).
  */
-export function nextLink(url: string, cursor: Cursor): string {
+export function nextLink(url: string, cursor: Cursor | string): string {
   const target = url.startsWith('/') ? url : pathOf(url);
   const mark = target.indexOf('?');
   const path = (mark < 0 ? target : target.slice(0, mark)).replace(/^\/+/, '/');
   const search = mark < 0 ? '' : target.slice(mark + 1);
   const params = new URLSearchParams(search);
   params.delete('offset');
-  params.set('after', encodeCursor(cursor));
+  params.set('after', typeof cursor === 'string' ? cursor : encodeCursor(cursor));
   return `<${path}?${params.toString()}>; rel="next"`;
 }
 

@@ -17,6 +17,14 @@ export interface LoginObserver {
   loginAttempted(method: LoginMethod, result: LoginResult): void;
 }
 
+/** How a webhook delivery attempt ended: a 2xx, a failure to retry (or give up on), a 410 (webhook disabled). */
+export type DeliveryResult = 'success' | 'failure' | 'gone';
+
+/** What the delivery worker reports; `Metrics` counts it. */
+export interface DeliveryObserver {
+  deliveryAttempted(result: DeliveryResult): void;
+}
+
 let processRegistry: Registry | undefined;
 
 function processMetrics(): Registry {
@@ -38,7 +46,7 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-export class Metrics implements LoginObserver {
+export class Metrics implements LoginObserver, DeliveryObserver {
   constructor() {
     // The process metrics count from their creation (CPU time is a difference): created with the first app.
     processMetrics();
@@ -64,10 +72,9 @@ export class Metrics implements LoginObserver {
     labelNames: ['method', 'result'] as const,
     registers: [this.#registry],
   });
-  /** Counted by the webhook delivery worker. */
-  readonly webhookDeliveries = new Counter({
+  readonly #deliveries = new Counter({
     name: 'roster_webhook_deliveries_total',
-    help: 'Webhook delivery attempts by result',
+    help: 'Webhook delivery attempts by result (success, failure, gone)',
     labelNames: ['result'] as const,
     registers: [this.#registry],
   });
@@ -80,6 +87,10 @@ export class Metrics implements LoginObserver {
 
   loginAttempted(method: LoginMethod, result: LoginResult): void {
     this.#logins.inc({ method, result });
+  }
+
+  deliveryAttempted(result: DeliveryResult): void {
+    this.#deliveries.inc({ result });
   }
 
   readonly contentType = this.#registry.contentType;

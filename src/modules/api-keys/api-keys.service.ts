@@ -2,9 +2,11 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
 import { KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
-import type { AccessService, Principal } from '../../auth/access.js';
+import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
 import { hashToken, newApiKey } from '../../auth/tokens.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
+import type { EventDraft } from '../../domain/events.js';
+import type { EventsService } from '../events/events.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { ApiKeyRecord, ApiKeysRepository, LiveApiKey } from './api-keys.repository.js';
 import type { ApiKeyCreate } from './api-keys.schemas.js';
@@ -19,12 +21,13 @@ export class ApiKeysService {
     private readonly clock: Clock,
     private readonly access: AccessService,
     private readonly users: UsersService,
+    private readonly events: EventsService,
   ) {}
 
   /** Creates a key; the only time the key itself is returned. */
   async create(principal: Principal, userId: string, input: ApiKeyCreate): Promise<ApiKeyRecord & { key: string }> {
     return this.unit.run(async ({ apiKeys }, tx) => {
-      await this.managed(tx, principal, userId, true);
+      const owner = await this.managed(tx, principal, userId, true);
       const key = newApiKey();
       const now = this.clock();
       const record: ApiKeyRecord = {
@@ -37,6 +40,7 @@ export class ApiKeysService {
         last_used: null,
       };
       await apiKeys.insert({ ...record, key_hash: hashToken(key) });
+      this.events.record(tx, keyEvent('api_key.created', principal, owner.organization_id, record, true));
       return { ...record, key };
     });
   }
@@ -49,8 +53,10 @@ export class ApiKeysService {
   /** Deletes a key; it and every session opened with it stop working at once. */
   async delete(principal: Principal, userId: string, apiKeyId: string): Promise<void> {
     await this.unit.run(async ({ apiKeys }, tx) => {
-      await this.managed(tx, principal, userId);
-      if (!(await apiKeys.delete(userId, apiKeyId))) throw new KeyError(`API key ${apiKeyId} not found`);
+      const owner = await this.managed(tx, principal, userId);
+      const key = (await apiKeys.listForUser(userId)).find((k) => k.id === apiKeyId);
+      if (!key || !(await apiKeys.delete(userId, apiKeyId))) throw new KeyError(`API key ${apiKeyId} not found`);
+      this.events.record(tx, keyEvent('api_key.deleted', principal, owner.organization_id, key, false));
     });
   }
 
@@ -79,4 +85,25 @@ export class ApiKeysService {
     if (!target.is_service_account) throw new ValueError('only service accounts have API keys');
     return target;
   }
+}
+
+/** An event about a key: its name and owner, never the key or its hash. */
+function keyEvent(
+  type: EventDraft['type'],
+  principal: Principal,
+  organizationId: string | null,
+  key: ApiKeyRecord,
+  created: boolean,
+): EventDraft {
+  const fields = { name: key.name, user_id: key.user_id, expires: key.expires };
+  return {
+    type,
+    actor: actorOf(principal),
+    target: { type: 'api_key', id: key.id },
+    organization_id: organizationId,
+    changes: Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [field, created ? [null, value] : [value, null]]),
+    ),
+    request: principal.request,
+  };
 }

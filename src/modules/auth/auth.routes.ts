@@ -2,6 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import formbody from '@fastify/formbody';
 import type { onRequestHookHandler } from 'fastify';
 import { errorResponses } from '../../http/schemas.js';
+import { requestContext } from '../../auth/authenticate.js';
 import type { AuthService } from './auth.service.js';
 import { AccessTokenSchema, LoginBody } from './auth.schemas.js';
 
@@ -37,7 +38,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const body = request.body as Static<typeof LoginBody>;
-      return auth.login(body.username, body.password, request.ip);
+      return auth.login(body.username, body.password, requestContext(request));
     },
   );
 

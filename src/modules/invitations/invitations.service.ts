@@ -1,10 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import type { AccessService, Principal } from '../../auth/access.js';
+import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
 import type { Role } from '../../db/schema.js';
 import type { Transactor } from '../../db/transactions.js';
 import { EntityExistsError, InvalidInput, KeyError, ValueError } from '../../domain/errors.js';
+import type { Changes, EventDraft } from '../../domain/events.js';
 import type { UserRecord } from '../../domain/records.js';
+import type { EventsService } from '../events/events.service.js';
 import type { OrganizationsService } from '../organizations/organizations.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { InvitationRecord, InvitationsRepository } from './invitations.repository.js';
@@ -25,6 +27,7 @@ export class InvitationsService {
     private readonly access: AccessService,
     private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -68,7 +71,7 @@ export class InvitationsService {
           throw new EntityExistsError(`${email} already has a pending invitation to organization ${organization.name}`);
         }
       }
-      return invitations.insert({
+      const invitation = await invitations.insert({
         id: uuidv7(),
         organization_id: organizationId,
         role: input.role,
@@ -78,6 +81,15 @@ export class InvitationsService {
         created: now.toISOString(),
         expires: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000).toISOString(),
       });
+      this.events.record(
+        tx,
+        invitationEvent('invitation.created', principal, invitation, {
+          role: [null, invitation.role],
+          ...(email !== null ? { email: [null, email] } : {}),
+          ...(userId !== null ? { user_id: [null, userId] } : {}),
+        }),
+      );
+      return invitation;
     });
   }
 
@@ -101,6 +113,7 @@ export class InvitationsService {
       if (!(await invitations.answer(invitationId, 'revoked', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
+      this.events.record(tx, invitationEvent('invitation.revoked', principal, invitation, answered('revoked')));
     });
   }
 
@@ -119,18 +132,20 @@ export class InvitationsService {
       if (!(await invitations.answer(invitation.id, 'accepted', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
-      const role = await this.organizations.join(invitation.organization_id, principal.user.id, invitation.role, tx);
+      this.events.record(tx, invitationEvent('invitation.accepted', principal, invitation, answered('accepted')));
+      const role = await this.organizations.join(principal, invitation.organization_id, invitation.role, tx);
       const user = await this.users.byId(principal.user.id, tx);
       return { user, role };
     });
   }
 
   async decline(principal: Principal, invitationId: string): Promise<void> {
-    await this.unit.run(async ({ invitations }) => {
+    await this.unit.run(async ({ invitations }, tx) => {
       const invitation = await this.addressed(principal, invitationId, invitations);
       if (!(await invitations.answer(invitation.id, 'declined', this.now()))) {
         throw new ValueError(`invitation ${invitationId} is no longer pending`);
       }
+      this.events.record(tx, invitationEvent('invitation.declined', principal, invitation, answered('declined')));
     });
   }
 
@@ -168,4 +183,22 @@ function withExpiry(invitation: InvitationRecord, now: string): InvitationRecord
   return invitation.status === 'pending' && invitation.expires <= now
     ? { ...invitation, status: 'expired' }
     : invitation;
+}
+
+const answered = (status: string): Changes => ({ status: ['pending', status] });
+
+function invitationEvent(
+  type: EventDraft['type'],
+  principal: Principal,
+  invitation: InvitationRecord,
+  changes: Changes,
+): EventDraft {
+  return {
+    type,
+    actor: actorOf(principal),
+    target: { type: 'invitation', id: invitation.id },
+    organization_id: invitation.organization_id,
+    changes,
+    request: principal.request,
+  };
 }

@@ -1,12 +1,14 @@
 import { v7 as uuidv7 } from 'uuid';
 import * as access from '../../auth/access.js';
-import type { AccessService, Principal } from '../../auth/access.js';
+import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
 import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
+import { type Changes, changesOf, type EventDraft } from '../../domain/events.js';
 import type { UserRecord } from '../../domain/records.js';
+import type { EventsService } from '../events/events.service.js';
 import type { ServiceAccountCreate } from '../users/users.schemas.js';
 import type { UsersService } from '../users/users.service.js';
 import type { WorkspacesService } from '../workspaces/workspaces.service.js';
@@ -21,16 +23,24 @@ export class OrganizationsService {
     private readonly access: AccessService,
     private readonly users: UsersService,
     private readonly workspaces: WorkspacesService,
+    private readonly events: EventsService,
   ) {}
 
   async create(principal: Principal, input: OrganizationCreate): Promise<OrganizationRecord> {
     this.access.require(access.canCreateOrganization(principal), 'service accounts cannot create organizations');
-    return this.unit.run(async ({ organizations }) => {
+    return this.unit.run(async ({ organizations }, tx) => {
       const now = this.now();
       const organization = await this.write(() =>
         organizations.insert({ id: uuidv7(), name: input.name, description: input.description ?? null }, now),
       );
       await organizations.upsertMember(organization.id, principal.user.id, 'admin', now);
+      this.events.record(tx, organizationEvent('organization.created', principal, null, organization));
+      this.events.record(
+        tx,
+        memberEvent('organization.member_added', principal, organization.id, principal.user.id, {
+          role: [null, 'admin'],
+        }),
+      );
       return organization;
     });
   }
@@ -49,10 +59,13 @@ export class OrganizationsService {
   async update(principal: Principal, organizationId: string, input: OrganizationUpdate): Promise<OrganizationRecord> {
     return this.unit.run(async ({ organizations }, tx) => {
       await this.access.organization(principal, organizationId, 'administer', { tx, lock: true });
-      if (input.name !== undefined || input.description !== undefined) {
-        await this.write(() => organizations.update(organizationId, input, this.now()));
-      }
-      return this.found(organizationId, tx);
+      if (input.name === undefined && input.description === undefined) return this.found(organizationId, tx);
+      const before = await this.found(organizationId, tx);
+      await this.write(() => organizations.update(organizationId, input, this.now()));
+      const after = await this.found(organizationId, tx);
+      const event = organizationEvent('organization.updated', principal, before, after);
+      if (Object.keys(event.changes ?? {}).length > 0) this.events.record(tx, event);
+      return after;
     });
   }
 
@@ -69,8 +82,10 @@ export class OrganizationsService {
           `organization ${organization.name} still has ${workspaces} workspace(s); delete them first`,
         );
       }
-      await this.users.deleteServiceAccountsOf(organizationId, tx);
+      const before = await this.found(organizationId, tx);
+      await this.users.deleteServiceAccountsOf(principal, organizationId, tx);
       await organizations.delete(organizationId);
+      this.events.record(tx, organizationEvent('organization.deleted', principal, before, null));
     });
   }
 
@@ -106,6 +121,10 @@ export class OrganizationsService {
         throw new IllegalOperationError(`user ${user.username} is the last admin of organization ${organization.name}`);
       }
       await organizations.upsertMember(organizationId, userId, role, this.now());
+      if (current !== role) {
+        const type = current === undefined ? 'organization.member_added' : 'organization.member_updated';
+        this.events.record(tx, memberEvent(type, principal, organizationId, userId, { role: [current ?? null, role] }));
+      }
       return { user, role };
     });
   }
@@ -115,10 +134,15 @@ export class OrganizationsService {
    * invitation), in the caller's transaction (which holds the organization's lock).
    * Answers the role it has.
    */
-  async join(organizationId: string, userId: string, role: Role, tx: Tx): Promise<Role> {
+  async join(principal: Principal, organizationId: string, role: Role, tx: Tx): Promise<Role> {
+    const userId = principal.user.id;
     const current = await this.access.roleIn(organizationId, userId, tx);
     if (current !== undefined) return current;
     await this.unit.on(tx).organizations.upsertMember(organizationId, userId, role, this.now());
+    this.events.record(
+      tx,
+      memberEvent('organization.member_added', principal, organizationId, userId, { role: [null, role] }),
+    );
     return role;
   }
 
@@ -146,8 +170,12 @@ export class OrganizationsService {
           `the last admin of organization ${organization.name} cannot leave; hand the organization over or delete it first`,
         );
       }
-      await this.workspaces.removeFromOrganization(organizationId, userId, tx);
+      await this.workspaces.removeFromOrganization(principal, organizationId, userId, tx);
       await organizations.deleteMember(organizationId, userId);
+      this.events.record(
+        tx,
+        memberEvent('organization.member_removed', principal, organizationId, userId, { role: [role, null] }),
+      );
     });
   }
 
@@ -158,7 +186,7 @@ export class OrganizationsService {
   ): Promise<UserRecord> {
     return this.unit.run(async (_repos, tx) => {
       await this.access.organization(principal, organizationId, 'administer', { tx, lock: true });
-      return this.users.createServiceAccount(tx, organizationId, input);
+      return this.users.createServiceAccount(principal, tx, organizationId, input);
     });
   }
 
@@ -175,4 +203,39 @@ export class OrganizationsService {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+function organizationEvent(
+  type: EventDraft['type'],
+  principal: Principal,
+  before: OrganizationRecord | null,
+  after: OrganizationRecord | null,
+): EventDraft {
+  const organization = (after ?? before)!;
+  return {
+    type,
+    actor: actorOf(principal),
+    target: { type: 'organization', id: organization.id },
+    organization_id: organization.id,
+    changes: changesOf(before, after, ['name', 'description']),
+    request: principal.request,
+  };
+}
+
+/** An event about a membership: the member is the target, the organization is where it happened. */
+function memberEvent(
+  type: EventDraft['type'],
+  principal: Principal,
+  organizationId: string,
+  userId: string,
+  changes: Changes,
+): EventDraft {
+  return {
+    type,
+    actor: actorOf(principal),
+    target: { type: 'user', id: userId },
+    organization_id: organizationId,
+    changes,
+    request: principal.request,
+  };
 }

@@ -14,15 +14,18 @@ export class SessionsService {
   ) {}
 
   /** Opens a session for `tokenHash` (its expired siblings are swept on the way). */
-  async open(values: {
-    tokenHash: string;
-    userId: string;
-    credentialVersion: number;
-    expires: string;
-    apiKeyId: string | null;
-  }): Promise<void> {
+  async open(
+    values: {
+      tokenHash: string;
+      userId: string;
+      credentialVersion: number;
+      expires: string;
+      apiKeyId: string | null;
+    },
+    tx?: Tx,
+  ): Promise<void> {
     const now = this.now();
-    const { sessions } = this.unit.repos;
+    const { sessions } = this.unit.on(tx);
     await sessions.deleteExpiredForUser(values.userId, now);
     await sessions.insert({
       id: uuidv7(),
@@ -40,8 +43,8 @@ export class SessionsService {
     return this.unit.repos.sessions.findLive(tokenHash, this.now());
   }
 
-  async close(sessionId: string): Promise<void> {
-    await this.unit.repos.sessions.delete(sessionId);
+  async close(sessionId: string, tx?: Tx): Promise<void> {
+    await this.unit.on(tx).sessions.delete(sessionId);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type {} from '@fastify/cookie';
+import { requestContext } from '../../auth/authenticate.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { KeyError } from '../../domain/errors.js';
 import { errorResponses } from '../../http/schemas.js';
@@ -86,7 +87,11 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
       const query = Object.fromEntries(
         Object.entries(request.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
       );
-      return service.complete(query, unsigned?.valid ? (unsigned.value ?? undefined) : undefined);
+      return service.complete(
+        query,
+        unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
+        requestContext(request),
+      );
     },
   );
 };

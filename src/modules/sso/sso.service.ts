@@ -4,6 +4,7 @@ import { addressGroup } from '../../auth/address.js';
 import { sha256 } from '../../auth/tokens.js';
 import type { Clock } from '../../clock.js';
 import { AuthorizationException, TooManyRequests } from '../../domain/errors.js';
+import type { RequestContext } from '../../domain/events.js';
 import type { Transactor } from '../../db/transactions.js';
 import type { AccessToken, AuthService } from '../auth/auth.service.js';
 import type { UsersService } from '../users/users.service.js';
@@ -78,11 +79,19 @@ export class SsoService {
    * signature, issuer, audience, nonce and expiry are checked. Any failure is
    * a 401 and creates nothing.
    */
-  complete(query: Record<string, string>, cookieState: string | undefined): Promise<AccessToken> {
-    return this.auth.observed('sso', () => this.completeLogin(query, cookieState));
+  complete(
+    query: Record<string, string>,
+    cookieState: string | undefined,
+    context: RequestContext,
+  ): Promise<AccessToken> {
+    return this.auth.observed('sso', () => this.completeLogin(query, cookieState, context));
   }
 
-  private async completeLogin(query: Record<string, string>, cookieState: string | undefined): Promise<AccessToken> {
+  private async completeLogin(
+    query: Record<string, string>,
+    cookieState: string | undefined,
+    context: RequestContext,
+  ): Promise<AccessToken> {
     if (query.error) throw new AuthorizationException(`the provider refused the login (${query.error.slice(0, 100)})`);
     const state = query.state;
     if (!state || !cookieState || !sameText(state, cookieState)) {
@@ -116,15 +125,18 @@ export class SsoService {
       throw new AuthorizationException(`single sign-on failed: ${describe(error)}`);
     }
     const source = { ...userinfo, ...claims };
-    const user = await this.users.signInOauth({
-      provider: this.oidc.settings.provider,
-      sub: claims.sub,
-      ...(typeof source.email === 'string' ? { email: source.email } : {}),
-      ...(typeof source.email_verified === 'boolean' ? { email_verified: source.email_verified } : {}),
-      ...(typeof source.name === 'string' ? { name: source.name } : {}),
-      ...(typeof source.picture === 'string' ? { picture: source.picture } : {}),
-    });
-    return this.auth.openSession(user);
+    const user = await this.users.signInOauth(
+      {
+        provider: this.oidc.settings.provider,
+        sub: claims.sub,
+        ...(typeof source.email === 'string' ? { email: source.email } : {}),
+        ...(typeof source.email_verified === 'boolean' ? { email_verified: source.email_verified } : {}),
+        ...(typeof source.name === 'string' ? { name: source.name } : {}),
+        ...(typeof source.picture === 'string' ? { picture: source.picture } : {}),
+      },
+      context,
+    );
+    return this.auth.openSession(user, context);
   }
 }
 

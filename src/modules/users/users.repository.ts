@@ -249,6 +249,12 @@ export class UsersRepository {
     return row && toRecord(row);
   }
 
+  /** An organization's service accounts (before they are deleted with it). */
+  async serviceAccountsOf(organizationId: string): Promise<UserRecord[]> {
+    const rows = await this.db.selectFrom('users').selectAll().where('organization_id', '=', organizationId).execute();
+    return rows.map(toRecord);
+  }
+
   /** Deletes an organization's service accounts (their keys and sessions go with them: foreign keys cascade). */
   async deleteServiceAccountsOf(organizationId: string): Promise<void> {
     await this.db.deleteFrom('users').where('organization_id', '=', organizationId).execute();

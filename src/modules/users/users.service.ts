@@ -11,14 +11,17 @@ import {
   ValueError,
 } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
-import type { AccessService, Affiliations, Principal } from '../../auth/access.js';
+import { actorOf, type AccessService, type Affiliations, type Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
+import { changesOf, type EventDraft, type RequestContext, SYSTEM_ACTOR } from '../../domain/events.js';
 import { unstorableText } from '../../domain/text.js';
+import type { EventsService } from '../events/events.service.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import type {
+  AccountDependents,
   Page,
   PublicUserRecord,
   UserFilters,
@@ -56,6 +59,7 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly settings: SettingsService,
     private readonly throttle: LoginThrottle,
+    private readonly events: EventsService,
   ) {}
 
   /** A page of the accounts the caller may see, and their total when asked for. */
@@ -108,10 +112,10 @@ export class UsersService {
     if (!access.canCreateUsers(principal)) throw new IllegalOperationError('only superusers may create users');
     assertUsernameIsOwnEmail(input.username, input.email ?? null, true);
     const passwordHash = await hashPassword(input.password);
-    return this.unit.run(async ({ users }) => {
+    return this.unit.run(async ({ users }, tx) => {
       await assertLoginNamesFree(users, [input.username, input.email ?? undefined]);
       try {
-        return await users.insert(
+        const created = await users.insert(
           uuidv7(),
           {
             username: input.username,
@@ -128,6 +132,8 @@ export class UsersService {
           },
           this.now(),
         );
+        this.events.record(tx, userEvent('user.created', principal, null, created));
+        return created;
       } catch (error) {
         throw asEntityExists(error, input) ?? error;
       }
@@ -176,6 +182,16 @@ export class UsersService {
         const revokes = passwordHash !== undefined || values.is_active === false;
         const written = await this.write(users, target, values, input, revokes);
         if (!written) return undefined;
+        const changed = userEvent(
+          passwordHash !== undefined ? 'user.password_changed' : 'user.updated',
+          principal,
+          target,
+          written,
+        );
+        if (passwordHash !== undefined)
+          changed.changes = { ...changed.changes, password: ['[redacted]', '[redacted]'] };
+        // Re-sending values as they are changes nothing, and records nothing.
+        if (Object.keys(changed.changes ?? {}).length > 0) this.events.record(tx, changed);
         if (revokes) {
           // Every session of the account dies with the credential version, except the one
           // that changed its own password.
@@ -215,7 +231,11 @@ export class UsersService {
             'hand the organization over or delete it first',
         );
       }
+      // What cascades with the account is recorded too: its organizations' admins see it leave.
+      const dependents = await users.dependentsOf(target.id);
       await users.delete(target.id);
+      this.events.record(tx, userEvent('user.deleted', principal, target, null));
+      for (const draft of cascadeEvents(principal, target, dependents)) this.events.record(tx, draft);
     });
   }
 
@@ -272,7 +292,7 @@ export class UsersService {
    * internal one exists. An email already used by another account is a 409:
    * accounts are never linked silently.
    */
-  async signInOauth(identity: OauthIdentity): Promise<UserRecord> {
+  async signInOauth(identity: OauthIdentity, context: RequestContext | null = null): Promise<UserRecord> {
     const existing = await this.unit.repos.users.findByOauth(identity.provider, identity.sub);
     if (existing) return existing; // later logins change nothing in the profile
     const email = identity.email;
@@ -307,13 +327,18 @@ export class UsersService {
             this.now(),
           );
           if (!cleared) throw new EntityExistsError(`${email} was changed meanwhile; try again`);
+          this.events.record(tx, {
+            ...userEvent('user.updated', null, holder, cleared),
+            actor: SYSTEM_ACTOR,
+            request: context,
+          });
         }
         // Only the first account ever created through SSO may become a superuser (and only
         // while no superuser but the internal one exists): a marker records that it happened.
         const id = uuidv7();
         const firstSsoAccount = (await this.settings.getOrInsert('first_sso_account', id, tx)) === id;
         const firstSuperuser = firstSsoAccount && !(await users.anyOtherSuperuser());
-        return users.insert(
+        const provisioned = await users.insert(
           id,
           {
             username: email,
@@ -334,6 +359,13 @@ export class UsersService {
           },
           this.now(),
         );
+        const actor = { id: provisioned.id, username: provisioned.username, kind: 'user' as const };
+        this.events.record(tx, {
+          ...userEvent('user.sso_provisioned', null, null, provisioned),
+          actor,
+          request: context,
+        });
+        return provisioned;
       });
     } catch (error) {
       if (error instanceof UniqueViolation) {
@@ -354,6 +386,13 @@ export class UsersService {
     }
     const target = await this.byId(userId);
     await this.throttle.forgetNames([target.username, ...(target.email ? [target.email] : [])]);
+    await this.events.recordNow({
+      type: 'user.login_failures_cleared',
+      actor: actorOf(principal),
+      target: { type: 'user', id: target.id },
+      organization_id: target.organization_id,
+      request: principal.request,
+    });
   }
 
   /**
@@ -373,12 +412,17 @@ export class UsersService {
    * Creates a service account inside an organization, in the caller's
    * transaction (the organizations' service checks the caller's right).
    */
-  async createServiceAccount(tx: Tx, organizationId: string, input: ServiceAccountCreate): Promise<UserRecord> {
+  async createServiceAccount(
+    principal: Principal,
+    tx: Tx,
+    organizationId: string,
+    input: ServiceAccountCreate,
+  ): Promise<UserRecord> {
     const { users } = this.unit.on(tx);
     assertUsernameIsOwnEmail(input.username, null, false);
     await assertLoginNamesFree(users, [input.username]);
     try {
-      return await users.insert(
+      const created = await users.insert(
         uuidv7(),
         {
           username: input.username,
@@ -390,14 +434,20 @@ export class UsersService {
         },
         this.now(),
       );
+      this.events.record(tx, userEvent('user.created', principal, null, created));
+      return created;
     } catch (error) {
       throw asEntityExists(error, input) ?? error;
     }
   }
 
   /** Deletes an organization's service accounts with their keys and sessions, in the caller's transaction. */
-  async deleteServiceAccountsOf(organizationId: string, tx: Tx): Promise<void> {
-    await this.unit.on(tx).users.deleteServiceAccountsOf(organizationId);
+  async deleteServiceAccountsOf(principal: Principal, organizationId: string, tx: Tx): Promise<void> {
+    const { users } = this.unit.on(tx);
+    for (const account of await users.serviceAccountsOf(organizationId)) {
+      this.events.record(tx, userEvent('user.deleted', principal, account, null));
+    }
+    await users.deleteServiceAccountsOf(organizationId);
   }
 
   /**
@@ -553,4 +603,80 @@ function asEntityExists(error: unknown, input: { username?: string; email?: stri
   if (violation.target.includes('username'))
     return new EntityExistsError(`username ${input.username} is already taken`);
   return new EntityExistsError('a unique value of this user is already taken');
+}
+
+/** The fields of an account whose changes events record (the password only as "[redacted]"). */
+const EVENT_FIELDS = [
+  'username',
+  'email',
+  'email_verified',
+  'name',
+  'avatar_url',
+  'company',
+  'job_title',
+  'metadata',
+  'is_active',
+  'is_superuser',
+  'is_service_account',
+  'is_onboarded',
+  'oauth_provider',
+  'organization_id',
+] as const;
+
+/** An event about an account: its changed fields, its organization (service accounts). */
+function userEvent(
+  type: EventDraft['type'],
+  principal: Principal | null,
+  before: UserRecord | null,
+  after: UserRecord | null,
+): EventDraft {
+  const account = (after ?? before)!;
+  return {
+    type,
+    actor: principal ? actorOf(principal) : null,
+    target: { type: 'user', id: account.id },
+    organization_id: account.organization_id,
+    changes: changesOf(before, after, EVENT_FIELDS),
+    request: principal?.request ?? null,
+  };
+}
+
+/** The events of what goes with a deleted account: its memberships and its API keys. */
+function cascadeEvents(principal: Principal, account: UserRecord, dependents: AccountDependents): EventDraft[] {
+  const userId = account.id;
+  const actor = actorOf(principal);
+  const request = principal.request;
+  const target = { type: 'user' as const, id: userId };
+  return [
+    ...dependents.organizations.map(
+      (m): EventDraft => ({
+        type: 'organization.member_removed',
+        actor,
+        target,
+        organization_id: m.organization_id,
+        changes: { role: [m.role, null] },
+        request,
+      }),
+    ),
+    ...dependents.workspaces.map(
+      (m): EventDraft => ({
+        type: 'workspace.member_removed',
+        actor,
+        target,
+        organization_id: m.organization_id,
+        changes: { workspace_id: [m.workspace_id, null], role: [m.role, null] },
+        request,
+      }),
+    ),
+    ...dependents.apiKeys.map(
+      (k): EventDraft => ({
+        type: 'api_key.deleted',
+        actor,
+        target: { type: 'api_key', id: k.id },
+        organization_id: account.organization_id,
+        changes: { name: [k.name, null], user_id: [userId, null] },
+        request,
+      }),
+    ),
+  ];
 }

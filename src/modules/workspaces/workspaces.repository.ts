@@ -83,6 +83,21 @@ export class WorkspacesRepository {
     return this.memberships.remove(workspaceId, userId);
   }
 
+  /** The workspaces of an organization `userId` is a member of, with its role in each. */
+  async membershipsInOrganization(
+    organizationId: string,
+    userId: string,
+  ): Promise<{ workspace_id: string; role: Role }[]> {
+    return this.db
+      .selectFrom('workspace_members')
+      .innerJoin('workspaces', 'workspaces.id', 'workspace_members.workspace_id')
+      .select(['workspace_members.workspace_id', 'workspace_members.role'])
+      .where('workspace_members.user_id', '=', userId)
+      .where('workspaces.organization_id', '=', organizationId)
+      .orderBy('workspace_members.workspace_id')
+      .execute();
+  }
+
   /** Removes `userId` from every workspace of an organization (it left the organization). */
   async deleteMembershipsInOrganization(organizationId: string, userId: string): Promise<void> {
     await this.db

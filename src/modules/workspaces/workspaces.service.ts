@@ -1,12 +1,14 @@
 import { v7 as uuidv7 } from 'uuid';
 import * as access from '../../auth/access.js';
-import type { AccessService, Principal } from '../../auth/access.js';
+import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
 import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
 import { EntityExistsError, KeyError, ValueError } from '../../domain/errors.js';
+import { type Changes, changesOf, type EventDraft } from '../../domain/events.js';
 import type { UserRecord, WorkspaceRecord } from '../../domain/records.js';
+import type { EventsService } from '../events/events.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { WorkspacesRepository } from './workspaces.repository.js';
 import type { WorkspaceCreate, WorkspaceUpdate } from './workspaces.schemas.js';
@@ -18,18 +20,21 @@ export class WorkspacesService {
     private readonly clock: Clock,
     private readonly access: AccessService,
     private readonly users: UsersService,
+    private readonly events: EventsService,
   ) {}
 
   async create(principal: Principal, organizationId: string, input: WorkspaceCreate): Promise<WorkspaceRecord> {
     return this.unit.run(async ({ workspaces }, tx) => {
       // Under the organization's lock: a concurrent delete of it either waits or has already happened (404).
       await this.access.organization(principal, organizationId, 'create-workspace', { tx, lock: true });
-      return this.write(() =>
+      const workspace = await this.write(() =>
         workspaces.insert(
           { id: uuidv7(), organization_id: organizationId, name: input.name, description: input.description ?? null },
           this.now(),
         ),
       );
+      this.events.record(tx, workspaceEvent('workspace.created', principal, null, workspace));
+      return workspace;
     });
   }
 
@@ -45,18 +50,24 @@ export class WorkspacesService {
 
   async update(principal: Principal, workspaceId: string, input: WorkspaceUpdate): Promise<WorkspaceRecord> {
     return this.unit.run(async ({ workspaces }, tx) => {
-      await this.access.workspace(principal, workspaceId, 'administer', { tx });
-      if (input.name !== undefined || input.description !== undefined) {
-        await this.write(() => workspaces.update(workspaceId, input, this.now()));
-      }
-      return this.found(workspaceId, tx);
+      await this.access.workspace(principal, workspaceId, 'administer', { tx, lock: true });
+      if (input.name === undefined && input.description === undefined) return this.found(workspaceId, tx);
+      const before = await this.found(workspaceId, tx);
+      await this.write(() => workspaces.update(workspaceId, input, this.now()));
+      const after = await this.found(workspaceId, tx);
+      const event = workspaceEvent('workspace.updated', principal, before, after);
+      if (Object.keys(event.changes ?? {}).length > 0) this.events.record(tx, event);
+      return after;
     });
   }
 
   async delete(principal: Principal, workspaceId: string): Promise<void> {
     await this.unit.run(async ({ workspaces }, tx) => {
-      await this.access.workspace(principal, workspaceId, 'administer', { tx });
+      // Under the organization's lock: two deletes at once answer 204 and 404, with one event.
+      await this.access.workspace(principal, workspaceId, 'administer', { tx, lock: true });
+      const before = await this.found(workspaceId, tx);
       await workspaces.delete(workspaceId);
+      this.events.record(tx, workspaceEvent('workspace.deleted', principal, before, null));
     });
   }
 
@@ -74,6 +85,7 @@ export class WorkspacesService {
   ): Promise<{ user: UserRecord; role: Role }> {
     return this.unit.run(async ({ workspaces }, tx) => {
       const { workspace } = await this.access.workspace(principal, workspaceId, 'administer', { tx, lock: true });
+      const current = await this.access.workspaceRoleOf(workspaceId, userId, tx);
       // An account the caller may not see answers exactly like one that does not exist.
       const user = await this.users.visible(principal, userId, { tx, lock: true });
       const inOrganization =
@@ -83,6 +95,10 @@ export class WorkspacesService {
         throw new ValueError(`user ${user.username} is not a member of the workspace's organization`);
       }
       await workspaces.upsertMember(workspaceId, userId, role, this.now());
+      if (current !== role) {
+        const type = current === undefined ? 'workspace.member_added' : 'workspace.member_updated';
+        this.events.record(tx, memberEvent(type, principal, workspace, userId, { role: [current ?? null, role] }));
+      }
       return { user, role };
     });
   }
@@ -95,9 +111,14 @@ export class WorkspacesService {
         leaving || access.canAdministerWorkspace(principal, aff, workspace, role),
         `only admins may remove members of workspace ${workspace.name}`,
       );
-      if (!(await workspaces.deleteMember(workspaceId, userId))) {
+      const removed = await this.access.workspaceRoleOf(workspaceId, userId, tx);
+      if (removed === undefined || !(await workspaces.deleteMember(workspaceId, userId))) {
         throw new KeyError(`user ${userId} is not a member of workspace ${workspace.name}`);
       }
+      this.events.record(
+        tx,
+        memberEvent('workspace.member_removed', principal, workspace, userId, { role: [removed, null] }),
+      );
     });
   }
 
@@ -107,8 +128,14 @@ export class WorkspacesService {
   }
 
   /** Removes an account from every workspace of an organization it leaves, in the caller's transaction. */
-  async removeFromOrganization(organizationId: string, userId: string, tx: Tx): Promise<void> {
-    await this.unit.on(tx).workspaces.deleteMembershipsInOrganization(organizationId, userId);
+  async removeFromOrganization(principal: Principal, organizationId: string, userId: string, tx: Tx): Promise<void> {
+    const { workspaces } = this.unit.on(tx);
+    for (const membership of await workspaces.membershipsInOrganization(organizationId, userId)) {
+      const workspace = { id: membership.workspace_id, organization_id: organizationId };
+      const changes: Changes = { role: [membership.role, null] };
+      this.events.record(tx, memberEvent('workspace.member_removed', principal, workspace, userId, changes));
+    }
+    await workspaces.deleteMembershipsInOrganization(organizationId, userId);
   }
 
   private async found(workspaceId: string, tx?: Tx): Promise<WorkspaceRecord> {
@@ -124,4 +151,46 @@ export class WorkspacesService {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+function workspaceEvent(
+  type: EventDraft['type'],
+  principal: Principal,
+  before: WorkspaceRecord | null,
+  after: WorkspaceRecord | null,
+): EventDraft {
+  const workspace = (after ?? before)!;
+  return {
+    type,
+    actor: actorOf(principal),
+    target: { type: 'workspace', id: workspace.id },
+    organization_id: workspace.organization_id,
+    changes: changesOf(before, after, ['name', 'description']),
+    request: principal.request,
+  };
+}
+
+/** An event about a workspace membership: the member is the target; `workspace_id` says where. */
+function memberEvent(
+  type: EventDraft['type'],
+  principal: Principal,
+  workspace: { id: string; organization_id: string },
+  userId: string,
+  changes: Changes,
+): EventDraft {
+  return {
+    type,
+    actor: actorOf(principal),
+    target: { type: 'user', id: userId },
+    organization_id: workspace.organization_id,
+    // The member is the target; the workspace is named as a change of the member's workspaces.
+    changes: {
+      workspace_id: [
+        type === 'workspace.member_added' ? null : workspace.id,
+        type === 'workspace.member_removed' ? null : workspace.id,
+      ],
+      ...changes,
+    },
+    request: principal.request,
+  };
 }

@@ -1,0 +1,285 @@
+import type { Kysely } from 'kysely';
+import { forNoKeyUpdate, skipLocked } from '../../db/dialect.js';
+import type { Database } from '../../db/schema.js';
+import type { DeliveryRecord, DeliveryStatus, WebhookRecord } from '../../domain/records.js';
+import { readBool, readTimestamp } from '../../db/values.js';
+
+export type { DeliveryRecord, WebhookRecord } from '../../domain/records.js';
+
+/** A webhook with its sealed secret (for the delivery worker only). */
+export interface WebhookWithSecret extends WebhookRecord {
+  sealedSecret: string;
+}
+
+type WebhookRow = {
+  id: string;
+  url: string;
+  event_types: string | string[];
+  description: string | null;
+  secret: string;
+  enabled: boolean | number;
+  version: number;
+  created: string | Date;
+  updated: string | Date;
+};
+
+function toWebhook(row: WebhookRow): WebhookWithSecret {
+  return {
+    id: row.id,
+    url: row.url,
+    event_types: typeof row.event_types === 'string' ? (JSON.parse(row.event_types) as string[]) : row.event_types,
+    description: row.description,
+    enabled: readBool(row.enabled),
+    version: Number(row.version),
+    created: readTimestamp(row.created),
+    updated: readTimestamp(row.updated),
+    sealedSecret: row.secret,
+  };
+}
+
+type DeliveryRow = Omit<DeliveryRecord, 'next_attempt' | 'created' | 'updated' | 'first_attempt' | 'in_flight'> & {
+  first_attempt: string | Date | null;
+  locked_until: string | Date | null;
+  next_attempt: string | Date;
+  created: string | Date;
+  updated: string | Date;
+};
+
+function toDelivery(row: DeliveryRow): DeliveryRecord {
+  return {
+    id: row.id,
+    webhook_id: row.webhook_id,
+    event_id: row.event_id,
+    status: row.status,
+    attempts: Number(row.attempts),
+    next_attempt: readTimestamp(row.next_attempt),
+    response_code: row.response_code === null ? null : Number(row.response_code),
+    last_error: row.last_error,
+    first_attempt: row.first_attempt === null ? null : readTimestamp(row.first_attempt),
+    in_flight: row.locked_until !== null,
+    created: readTimestamp(row.created),
+    updated: readTimestamp(row.updated),
+  };
+}
+
+const DELIVERY_COLUMNS = [
+  'webhook_deliveries.id',
+  'webhook_deliveries.webhook_id',
+  'webhook_deliveries.event_id',
+  'webhook_deliveries.status',
+  'webhook_deliveries.attempts',
+  'webhook_deliveries.next_attempt',
+  'webhook_deliveries.response_code',
+  'webhook_deliveries.last_error',
+  'webhook_deliveries.first_attempt',
+  'webhook_deliveries.locked_until',
+  'webhook_deliveries.created',
+  'webhook_deliveries.updated',
+] as const;
+
+export class WebhooksRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(values: {
+    id: string;
+    url: string;
+    event_types: string[];
+    description: string | null;
+    secret: string;
+    now: string;
+  }): Promise<void> {
+    const { now, event_types, ...rest } = values;
+    await this.db
+      .insertInto('webhooks')
+      .values({
+        ...rest,
+        event_types: JSON.stringify(event_types),
+        enabled: true,
+        version: 1,
+        created: now,
+        updated: now,
+      })
+      .execute();
+  }
+
+  async findById(id: string, lock = false): Promise<WebhookWithSecret | undefined> {
+    const query = this.db.selectFrom('webhooks').selectAll().where('id', '=', id);
+    // A lock that outbox inserts (which reference the row) pass.
+    const row = await (lock ? forNoKeyUpdate(this.db, query) : query).executeTakeFirst();
+    return row && toWebhook(row as WebhookRow);
+  }
+
+  async list(): Promise<WebhookWithSecret[]> {
+    const rows = await this.db.selectFrom('webhooks').selectAll().orderBy('created').orderBy('id').execute();
+    return rows.map((row) => toWebhook(row as WebhookRow));
+  }
+
+  /** The enabled webhooks (for the outbox: which endpoints an event goes to). */
+  async listEnabled(): Promise<WebhookWithSecret[]> {
+    const rows = await this.db.selectFrom('webhooks').selectAll().where('enabled', '=', true).execute();
+    return rows.map((row) => toWebhook(row as WebhookRow));
+  }
+
+  async update(
+    id: string,
+    values: { url?: string; event_types?: string[]; description?: string | null; enabled?: boolean },
+    now: string,
+  ): Promise<void> {
+    const { event_types, ...rest } = values;
+    await this.db
+      .updateTable('webhooks')
+      .set({ ...rest, ...(event_types ? { event_types: JSON.stringify(event_types) } : {}), updated: now })
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /** Queues deliveries (the outbox), in the transaction of their events. */
+  async enqueue(rows: { id: string; webhook_id: string; event_id: string }[], now: string): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insertInto('webhook_deliveries')
+      .values(
+        rows.map((row) => ({
+          ...row,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt: now,
+          first_attempt: null,
+          locked_until: null,
+          response_code: null,
+          last_error: null,
+          created: now,
+          updated: now,
+        })),
+      )
+      .execute();
+  }
+
+  /** A webhook's deliveries, newest first. */
+  async deliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(DELIVERY_COLUMNS)
+      .where('webhook_id', '=', webhookId)
+      .orderBy('event_id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toDelivery);
+  }
+
+  async findDelivery(webhookId: string, id: string): Promise<DeliveryRecord | undefined> {
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(DELIVERY_COLUMNS)
+      .where('webhook_id', '=', webhookId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toDelivery(row);
+  }
+
+  /** Whether any delivery can be claimed (a read, so that idle polling takes no write lock). */
+  async anyDue(now: string): Promise<boolean> {
+    return (await this.due(now, 1).executeTakeFirst()) !== undefined;
+  }
+
+  /**
+   * Takes up to `limit` deliveries that are due, for `leaseUntil`: only the
+   * oldest pending delivery of each webhook (per-endpoint order), only of
+   * enabled webhooks, none that another instance holds. Rows another
+   * transaction is claiming right now are skipped, not waited for.
+   */
+  async claimDue(now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]> {
+    const ids = (await skipLocked(this.db, this.due(now, limit), 'd').execute()).map((row) => row.id);
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        locked_until: leaseUntil,
+        attempts: eb('attempts', '+', 1),
+        first_attempt: eb.fn.coalesce('first_attempt', eb.val(now)) as never,
+      }))
+      .where('id', 'in', ids)
+      .returning(DELIVERY_COLUMNS.map((c) => c.replace('webhook_deliveries.', '')) as never)
+      .execute();
+    return (rows as unknown as DeliveryRow[]).map(toDelivery);
+  }
+
+  /**
+   * The deliveries that can be claimed: pending and due, of an enabled
+   * webhook, not leased, and the oldest pending one of their webhook.
+   */
+  private due(now: string, limit: number) {
+    return this.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .select(['d.id'])
+      .where('d.status', '=', 'pending')
+      .where('w.enabled', '=', true)
+      .where('d.next_attempt', '<=', now)
+      .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<', now)]))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('webhook_deliveries as earlier')
+              .select('earlier.id')
+              .whereRef('earlier.webhook_id', '=', 'd.webhook_id')
+              .where('earlier.status', '=', 'pending')
+              .whereRef('earlier.event_id', '<', 'd.event_id'),
+          ),
+        ),
+      )
+      .orderBy('d.next_attempt')
+      .limit(limit);
+  }
+
+  /** Records the outcome of an attempt and lets go of the lease. */
+  async finish(
+    id: string,
+    outcome: {
+      status: DeliveryStatus;
+      nextAttempt: string;
+      responseCode: number | null;
+      error: string | null;
+      now: string;
+    },
+  ): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: outcome.status,
+        next_attempt: outcome.nextAttempt,
+        response_code: outcome.responseCode,
+        last_error: outcome.error,
+        locked_until: null,
+        updated: outcome.now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Lets go of a lease without counting the attempt (the instance stops before it sent). */
+  async release(id: string): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({ locked_until: null })
+      .set((eb) => ({ attempts: eb('attempts', '-', 1) }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Makes a delivery due now again (a manual retry), whatever its status. */
+  async retryNow(id: string, now: string): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'pending', next_attempt: now, locked_until: null, updated: now })
+      .where('id', '=', id)
+      .execute();
+  }
+}

@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import * as access from '../../auth/access.js';
+import { actorOf, type Principal } from '../../auth/access.js';
+import type { SecretBox } from '../../auth/secrets.js';
+import type { Clock } from '../../clock.js';
+import type { Transactor, Tx } from '../../db/transactions.js';
+import { EntityExistsError, IllegalOperationError, InvalidInput, KeyError, ValueError } from '../../domain/errors.js';
+import {
+  type Changes,
+  changesOf,
+  EVENT_TYPES,
+  type EventDraft,
+  type EventRecord,
+  SYSTEM_ACTOR,
+  typeMatches,
+} from '../../domain/events.js';
+import type { EventsService, EventSubscriber } from '../events/events.service.js';
+import { destinationProblem } from './destination.js';
+import type { DeliveryRecord, WebhookRecord, WebhooksRepository, WebhookWithSecret } from './webhooks.repository.js';
+
+export interface WebhookInput {
+  url?: string;
+  event_types?: string[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
+/** How deliveries are retried: the first retry after `retryBaseSeconds`, doubling up to an hour, for 25 hours. */
+export interface RetryPolicy {
+  retryBaseSeconds: number;
+}
+
+/** Deliveries are retried for at least this long after they were queued (API.md 8: at least 24 hours). */
+export const RETRY_WINDOW_MS = 25 * 3600 * 1000;
+const MAX_RETRY_DELAY_MS = 3600 * 1000;
+
+/** A claimed delivery with what sending it needs. */
+export interface DeliveryJob {
+  delivery: DeliveryRecord;
+  url: string;
+  secret: string;
+  event: EventRecord;
+}
+
+/** What an attempt came to. */
+export type AttemptOutcome =
+  | { kind: 'delivered'; responseCode: number }
+  | { kind: 'gone'; responseCode: 410 }
+  | { kind: 'failed'; responseCode: number | null; error: string };
+
+const KNOWN_PATTERNS = new Set<string>(['*', ...EVENT_TYPES, ...EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`)]);
+
+/**
+ * Webhooks (API.md 8): superusers register endpoints; every event goes, in
+ * its own transaction, into the outbox of each enabled webhook whose types
+ * match; the delivery worker of any instance sends them.
+ */
+export class WebhooksService implements EventSubscriber {
+  constructor(
+    private readonly unit: Transactor<{ webhooks: WebhooksRepository }>,
+    private readonly clock: Clock,
+    private readonly events: EventsService,
+    private readonly secrets: SecretBox,
+    private readonly settings: { allowPrivate: boolean } & RetryPolicy,
+  ) {}
+
+  async create(principal: Principal, input: Required<Pick<WebhookInput, 'url' | 'event_types'>> & WebhookInput) {
+    this.allowed(principal);
+    await this.checkInput(input);
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    return this.unit.run(async ({ webhooks }, tx) => {
+      const id = uuidv7();
+      await webhooks.insert({
+        id,
+        url: input.url,
+        event_types: input.event_types,
+        description: input.description ?? null,
+        secret: this.secrets.seal(secret),
+        now: this.now(),
+      });
+      const created = (await webhooks.findById(id))!;
+      this.events.record(tx, webhookEvent('webhook.created', principal, null, created));
+      return { ...publicWebhook(created), secret };
+    });
+  }
+
+  async list(principal: Principal): Promise<WebhookRecord[]> {
+    this.allowed(principal);
+    return (await this.unit.repos.webhooks.list()).map(publicWebhook);
+  }
+
+  async get(principal: Principal, webhookId: string): Promise<WebhookRecord> {
+    this.allowed(principal);
+    return publicWebhook(await this.found(this.unit.repos.webhooks, webhookId));
+  }
+
+  async update(principal: Principal, webhookId: string, input: WebhookInput): Promise<WebhookRecord> {
+    this.allowed(principal);
+    await this.checkInput(input);
+    return this.unit.run(async ({ webhooks }, tx) => {
+      await this.events.lockFirst(tx);
+      const before = await this.found(webhooks, webhookId, true);
+      await webhooks.update(webhookId, input, this.now());
+      const after = (await webhooks.findById(webhookId))!;
+      const event = webhookEvent('webhook.updated', principal, before, after);
+      if (Object.keys(event.changes ?? {}).length > 0) this.events.record(tx, event);
+      return publicWebhook(after);
+    });
+  }
+
+  async delete(principal: Principal, webhookId: string): Promise<void> {
+    this.allowed(principal);
+    await this.unit.run(async ({ webhooks }, tx) => {
+      await this.events.lockFirst(tx);
+      const before = await this.found(webhooks, webhookId, true);
+      await webhooks.delete(webhookId);
+      this.events.record(tx, webhookEvent('webhook.deleted', principal, before, null));
+    });
+  }
+
+  async deliveries(principal: Principal, webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+    this.allowed(principal);
+    await this.found(this.unit.repos.webhooks, webhookId);
+    return this.unit.repos.webhooks.deliveries(webhookId, limit);
+  }
+
+  /** Makes a delivery due now (after a receiver was fixed, or to send a delivered one again). */
+  async retry(principal: Principal, webhookId: string, deliveryId: string): Promise<DeliveryRecord> {
+    this.allowed(principal);
+    return this.unit.run(async ({ webhooks }) => {
+      await this.found(webhooks, webhookId, true);
+      const delivery = await webhooks.findDelivery(webhookId, deliveryId);
+      if (!delivery) throw new KeyError(`delivery ${deliveryId} not found`);
+      if (delivery.in_flight)
+        throw new EntityExistsError(`delivery ${deliveryId} is being sent right now; retry later`);
+      await webhooks.retryNow(deliveryId, this.now());
+      return (await webhooks.findDelivery(webhookId, deliveryId))!;
+    });
+  }
+
+  /** The outbox: a delivery per matching enabled webhook, in the events' transaction. */
+  async enqueue(tx: Tx, events: readonly EventRecord[]): Promise<void> {
+    const { webhooks } = this.unit.on(tx);
+    const enabled = await webhooks.listEnabled();
+    if (enabled.length === 0) return;
+    const rows = events.flatMap((event) =>
+      enabled
+        .filter((hook) => hook.event_types.some((pattern) => typeMatches(event.type, pattern)))
+        .map((hook) => ({ id: uuidv7(), webhook_id: hook.id, event_id: event.id })),
+    );
+    await webhooks.enqueue(rows, this.now());
+  }
+
+  // ---- for the delivery worker ----
+
+  /** Takes up to `limit` due deliveries for `leaseMs`, with what sending each needs. */
+  async claim(limit: number, leaseMs: number): Promise<DeliveryJob[]> {
+    const now = this.clock();
+    if (!(await this.unit.repos.webhooks.anyDue(now.toISOString()))) return [];
+    const claimed = await this.unit.run(({ webhooks }) =>
+      webhooks.claimDue(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), limit),
+    );
+    const jobs: DeliveryJob[] = [];
+    for (const delivery of claimed) {
+      // One delivery that cannot be prepared (its webhook deleted meanwhile, a secret sealed with
+      // another key) is recorded as failed; it never holds up the others.
+      try {
+        const webhook = await this.unit.repos.webhooks.findById(delivery.webhook_id);
+        if (!webhook) continue;
+        const event = await this.events.byId(delivery.event_id);
+        jobs.push({ delivery, url: webhook.url, secret: this.secrets.open(webhook.sealedSecret), event });
+      } catch (error) {
+        await this.finish(delivery, {
+          kind: 'failed',
+          responseCode: null,
+          error: `cannot prepare the delivery: ${(error as Error).message}`,
+        });
+      }
+    }
+    return jobs;
+  }
+
+  /** Records an attempt: done, retried later with backoff and jitter, or given up; a 410 disables the webhook. */
+  async finish(delivery: DeliveryRecord, outcome: AttemptOutcome): Promise<void> {
+    const now = this.clock();
+    await this.unit.run(async ({ webhooks }, tx) => {
+      if (outcome.kind === 'gone') await this.events.lockFirst(tx);
+      if (outcome.kind === 'delivered') {
+        await webhooks.finish(delivery.id, {
+          status: 'succeeded',
+          nextAttempt: now.toISOString(),
+          responseCode: outcome.responseCode,
+          error: null,
+          now: now.toISOString(),
+        });
+        return;
+      }
+      if (outcome.kind === 'gone') {
+        await webhooks.finish(delivery.id, {
+          status: 'failed',
+          nextAttempt: now.toISOString(),
+          responseCode: 410,
+          error: 'the receiver answered 410 Gone: the webhook was disabled',
+          now: now.toISOString(),
+        });
+        const before = await webhooks.findById(delivery.webhook_id, true);
+        if (before?.enabled) {
+          await webhooks.update(delivery.webhook_id, { enabled: false }, now.toISOString());
+          const after = (await webhooks.findById(delivery.webhook_id))!;
+          this.events.record(tx, { ...webhookEvent('webhook.updated', null, before, after), actor: SYSTEM_ACTOR });
+        }
+        return;
+      }
+      const next = now.getTime() + retryDelayMs(delivery.attempts, this.settings.retryBaseSeconds);
+      // The window counts from this delivery's first attempt, not from its queueing: deliveries
+      // waiting behind a failing one keep their whole window.
+      const givesUp = next - Date.parse(delivery.first_attempt ?? now.toISOString()) > RETRY_WINDOW_MS;
+      await webhooks.finish(delivery.id, {
+        status: givesUp ? 'failed' : 'pending',
+        nextAttempt: new Date(next).toISOString(),
+        responseCode: outcome.responseCode,
+        error: outcome.error.slice(0, 500),
+        now: now.toISOString(),
+      });
+    });
+  }
+
+  /** Lets go of a claimed delivery that was not sent (the instance is stopping). */
+  async release(delivery: DeliveryRecord): Promise<void> {
+    await this.unit.repos.webhooks.release(delivery.id);
+  }
+
+  private allowed(principal: Principal): void {
+    if (!access.canManageWebhooks(principal)) throw new IllegalOperationError('only superusers may manage webhooks');
+  }
+
+  private async checkInput(input: WebhookInput): Promise<void> {
+    const unknown = (input.event_types ?? []).find((pattern) => !KNOWN_PATTERNS.has(pattern));
+    if (unknown !== undefined) {
+      throw new InvalidInput(
+        ['body', 'event_types'],
+        'value_error',
+        `Value error, ${unknown} is not an event type, a prefix such as user.* or *`,
+      );
+    }
+    if (input.url !== undefined) {
+      const problem = await destinationProblem(input.url, this.settings.allowPrivate);
+      if (problem) throw new ValueError(problem);
+    }
+  }
+
+  private async found(webhooks: WebhooksRepository, id: string, lock = false): Promise<WebhookWithSecret> {
+    const webhook = await webhooks.findById(id, lock);
+    if (!webhook) throw new KeyError(`webhook ${id} not found`);
+    return webhook;
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+/** The delay before attempt `attempts + 1`: exponential, capped at an hour, with full jitter in its upper half. */
+export function retryDelayMs(attempts: number, baseSeconds: number): number {
+  const exponential = Math.min(baseSeconds * 1000 * 2 ** Math.max(0, attempts - 1), MAX_RETRY_DELAY_MS);
+  return Math.round(exponential * (0.5 + Math.random() * 0.5));
+}
+
+function publicWebhook(webhook: WebhookWithSecret): WebhookRecord {
+  const { sealedSecret: _secret, ...rest } = webhook;
+  return rest;
+}
+
+function webhookEvent(
+  type: EventDraft['type'],
+  principal: Principal | null,
+  before: WebhookRecord | null,
+  after: WebhookRecord | null,
+): EventDraft {
+  const webhook = (after ?? before)!;
+  // A URL can carry a token in its path (chat services' hooks): events name only its origin.
+  const origin = (w: WebhookRecord | null) => (w === null ? null : { ...w, url: new URL(w.url).origin });
+  const changes: Changes = changesOf(origin(before), origin(after), ['url', 'event_types', 'description', 'enabled']);
+  return {
+    type,
+    actor: principal ? actorOf(principal) : null,
+    target: { type: 'webhook', id: webhook.id },
+    organization_id: null,
+    changes,
+    request: principal?.request ?? null,
+  };
+}
