@@ -164,7 +164,8 @@ async function runInBackground(
     observer: metrics,
     onError: (error) => app.log.error({ err: error }, 'webhook delivery worker'),
   });
-  feed.onWake(() => worker.wake());
+  // Woken by this instance's own deliveries at once; other instances' are found by polling (1 s).
+  webhooks.queued = () => worker.wake();
   const prune = () =>
     events.prune(deps.config.eventsRetentionDays).catch((error) => app.log.error({ err: error }, 'pruning events'));
   let pruner: NodeJS.Timeout | undefined;

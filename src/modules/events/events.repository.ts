@@ -1,5 +1,5 @@
-import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import { engineOf, lockKey } from '../../db/dialect.js';
+import { type CompiledQuery, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { engineOf } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
 import { readJson, readTimestamp } from '../../db/values.js';
 import type {
@@ -53,6 +53,8 @@ function toEvent(row: EventRow): EventRecord {
   };
 }
 
+const LAST_ID: Partial<Record<'sqlite' | 'postgres', CompiledQuery<{ id: string }>>> = {};
+
 export class EventsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -62,13 +64,25 @@ export class EventsRepository {
    * taken, and committed, in one order on every instance.
    */
   async lockAppend(): Promise<void> {
-    await lockKey(this.db, 'roster:events');
+    // One lock per schema: databases that hold several Roster schemas do not serialise each other.
+    if (engineOf(this.db as Kysely<unknown>) === 'postgres') {
+      await sql`select pg_advisory_xact_lock(hashtextextended('roster:events:' || current_schema(), 0))`.execute(
+        this.db,
+      );
+    }
   }
 
   /** The newest event's id, if any. */
   async lastId(): Promise<string | undefined> {
-    const row = await this.db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1).executeTakeFirst();
-    return row?.id;
+    // Compiled once per engine: this runs in every transaction that writes events.
+    const engine = engineOf(this.db as Kysely<unknown>);
+    let query = LAST_ID[engine];
+    if (!query) {
+      query = this.db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1).compile();
+      LAST_ID[engine] = query;
+    }
+    const result = await this.db.executeQuery(query);
+    return result.rows[0]?.id;
   }
 
   async insert(events: EventRecord[]): Promise<void> {
@@ -119,9 +133,10 @@ export class EventsRepository {
     return rows.map((row) => toEvent(row as EventRow));
   }
 
-  async findById(id: string): Promise<EventRecord | undefined> {
-    const row = await this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toEvent(row as EventRow);
+  async findByIds(ids: string[]): Promise<EventRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('events').selectAll().where('id', 'in', ids).orderBy('id').execute();
+    return rows.map((row) => toEvent(row as EventRow));
   }
 
   /** Deletes up to `batch` events older than `before`; answers how many went. */

@@ -94,11 +94,9 @@ export class EventsService {
     }
   }
 
-  /** One event, whoever asks (the delivery worker sends it as it is). */
-  async byId(id: string): Promise<EventRecord> {
-    const event = await this.unit.repos.events.findById(id);
-    if (!event) throw new Error(`event ${id} is gone`);
-    return event;
+  /** Events by id, whoever asks (the delivery worker sends them as they are). */
+  byIds(ids: string[]): Promise<EventRecord[]> {
+    return this.unit.repos.events.findByIds(ids);
   }
 
   /** Deletes events older than `retentionDays`, in small batches (writers never wait long). */

@@ -5,18 +5,20 @@
  * `concurrency` at once and each cut at 10 s, then records the outcome.
  */
 import { createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { EventRecord } from '../../domain/events.js';
 import type { DeliveryObserver } from '../../observability/metrics.js';
 import { addressAllowed, guardedLookup } from './destination.js';
-import type { AttemptOutcome, WebhooksService } from './webhooks.service.js';
+import type { AttemptOutcome, DeliveryBatch, WebhooksService } from './webhooks.service.js';
 
 /** A receiver has this long to answer with a 2xx. */
 export const DELIVERY_TIMEOUT_MS = 10_000;
-/** A claimed delivery is this instance's for this long (well beyond the timeout). */
-const LEASE_MS = 60_000;
+/** Deliveries to one endpoint sent in one go (in order, on one kept-alive connection). */
+const BATCH = 50;
+/** A claimed batch is this instance's for this long (well beyond the timeout of each delivery). */
+const LEASE_MS = 60_000 + BATCH * 1000;
 
 export interface WorkerOptions {
   allowPrivate: boolean;
@@ -43,6 +45,8 @@ export class DeliveryWorker {
   private loop: Promise<void> | undefined;
   private readonly concurrency: number;
   private readonly pollMs: number;
+  // Connections are kept alive between deliveries to the same receiver.
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
   constructor(
     private readonly webhooks: WebhooksService,
@@ -70,6 +74,8 @@ export class DeliveryWorker {
     for (const abort of this.aborts) abort.abort();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
   private async run(): Promise<void> {
@@ -77,10 +83,10 @@ export class DeliveryWorker {
       const free = this.concurrency - this.inFlight.size;
       if (free > 0) {
         try {
-          const jobs = await this.webhooks.claim(free, LEASE_MS);
+          const batches = await this.webhooks.claim(free, LEASE_MS, BATCH);
           // Stopped while claiming: the claimed deliveries go back at once, unsent.
-          if (!this.running) await Promise.all(jobs.map((job) => this.webhooks.release(job.delivery)));
-          else for (const job of jobs) this.track(this.deliver(job));
+          if (!this.running) await this.webhooks.release(batches.flatMap((b) => b.jobs.map((j) => j.delivery)));
+          else for (const batch of batches) this.track(this.deliver(batch));
         } catch (error) {
           this.options.onError?.(error);
         }
@@ -106,22 +112,39 @@ export class DeliveryWorker {
     });
   }
 
-  private async deliver(job: Awaited<ReturnType<WebhooksService['claim']>>[number]): Promise<void> {
+  /**
+   * Sends a batch in order, one after the other; the first one that fails is
+   * recorded (and retried later), the ones behind it go back unsent.
+   */
+  private async deliver(batch: DeliveryBatch): Promise<void> {
     const abort = new AbortController();
     this.aborts.add(abort);
+    const delivered: DeliveryBatch['jobs'][number]['delivery'][] = [];
+    let code = 200;
     try {
-      const outcome = await this.post(job.url, job.secret, job.event, abort.signal);
-      if (!this.running && abort.signal.aborted) {
-        await this.webhooks.release(job.delivery);
+      for (let i = 0; i < batch.jobs.length; i++) {
+        const { delivery, event } = batch.jobs[i]!;
+        const outcome = await this.post(batch.url, batch.secret, event, abort.signal);
+        if (!this.running && abort.signal.aborted) {
+          await this.webhooks.release(batch.jobs.slice(i).map((j) => j.delivery));
+          return;
+        }
+        this.options.observer?.deliveryAttempted(
+          outcome.kind === 'delivered' ? 'success' : outcome.kind === 'gone' ? 'gone' : 'failure',
+        );
+        if (outcome.kind === 'delivered') {
+          delivered.push(delivery);
+          code = outcome.responseCode;
+          continue;
+        }
+        await this.webhooks.finish(delivery, outcome);
+        await this.webhooks.release(batch.jobs.slice(i + 1).map((j) => j.delivery));
         return;
       }
-      this.options.observer?.deliveryAttempted(
-        outcome.kind === 'delivered' ? 'success' : outcome.kind === 'gone' ? 'gone' : 'failure',
-      );
-      await this.webhooks.finish(job.delivery, outcome);
     } catch (error) {
       this.options.onError?.(error);
     } finally {
+      await this.webhooks.succeeded(delivered, code).catch((error) => this.options.onError?.(error));
       this.aborts.delete(abort);
     }
   }
@@ -156,6 +179,7 @@ export class DeliveryWorker {
             'webhook-signature': signature(secret, event.id, timestamp, body),
           },
           lookup: guardedLookup(this.options.allowPrivate) as never,
+          agent: target.protocol === 'https:' ? this.agents.https : this.agents.http,
           signal,
         },
         (response) => {

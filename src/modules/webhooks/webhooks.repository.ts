@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { forNoKeyUpdate, skipLocked } from '../../db/dialect.js';
+import type { CompiledQuery, Kysely } from 'kysely';
+import { engineOf, forNoKeyUpdate, skipLocked } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
 import type { DeliveryRecord, DeliveryStatus, WebhookRecord } from '../../domain/records.js';
 import { readBool, readTimestamp } from '../../db/values.js';
@@ -77,6 +77,8 @@ const DELIVERY_COLUMNS = [
   'webhook_deliveries.updated',
 ] as const;
 
+const LIST_ENABLED: Partial<Record<'sqlite' | 'postgres', CompiledQuery<WebhookRow>>> = {};
+
 export class WebhooksRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -116,8 +118,18 @@ export class WebhooksRepository {
 
   /** The enabled webhooks (for the outbox: which endpoints an event goes to). */
   async listEnabled(): Promise<WebhookWithSecret[]> {
-    const rows = await this.db.selectFrom('webhooks').selectAll().where('enabled', '=', true).execute();
-    return rows.map((row) => toWebhook(row as WebhookRow));
+    // Compiled once per engine: this runs in every transaction that writes events.
+    const engine = engineOf(this.db as Kysely<unknown>);
+    let query = LIST_ENABLED[engine];
+    if (!query) {
+      query = this.db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('enabled', '=', true)
+        .compile() as CompiledQuery<WebhookRow>;
+      LIST_ENABLED[engine] = query;
+    }
+    return (await this.db.executeQuery(query)).rows.map(toWebhook);
   }
 
   async update(
@@ -194,9 +206,24 @@ export class WebhooksRepository {
    * enabled webhooks, none that another instance holds. Rows another
    * transaction is claiming right now are skipped, not waited for.
    */
-  async claimDue(now: string, leaseUntil: string, limit: number): Promise<DeliveryRecord[]> {
-    const ids = (await skipLocked(this.db, this.due(now, limit), 'd').execute()).map((row) => row.id);
-    if (ids.length === 0) return [];
+  async claimDue(now: string, leaseUntil: string, limit: number, batch = 1): Promise<DeliveryRecord[]> {
+    const heads = await skipLocked(this.db, this.due(now, limit).select(['d.webhook_id', 'd.event_id']), 'd').execute();
+    if (heads.length === 0) return [];
+    const ids = heads.map((row) => row.id);
+    // Behind each head, the next deliveries of its webhook, in event order: sent in one go, in order.
+    for (const head of batch > 1 ? heads : []) {
+      const followers = this.db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('webhook_id', '=', head.webhook_id)
+        .where('status', '=', 'pending')
+        .where('event_id', '>', head.event_id)
+        .where('next_attempt', '<=', now)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+        .orderBy('event_id')
+        .limit(batch - 1);
+      for (const row of await skipLocked(this.db, followers, 'webhook_deliveries').execute()) ids.push(row.id);
+    }
     const rows = await this.db
       .updateTable('webhook_deliveries')
       .set((eb) => ({
@@ -264,13 +291,24 @@ export class WebhooksRepository {
       .execute();
   }
 
+  /** Records deliveries that succeeded (a batch, in one statement). */
+  async succeeded(ids: string[], responseCode: number, now: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'succeeded', response_code: responseCode, last_error: null, locked_until: null, updated: now })
+      .where('id', 'in', ids)
+      .execute();
+  }
+
   /** Lets go of a lease without counting the attempt (the instance stops before it sent). */
-  async release(id: string): Promise<void> {
+  async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     await this.db
       .updateTable('webhook_deliveries')
       .set({ locked_until: null })
       .set((eb) => ({ attempts: eb('attempts', '-', 1) }))
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .execute();
   }
 

@@ -35,12 +35,11 @@ export interface RetryPolicy {
 export const RETRY_WINDOW_MS = 25 * 3600 * 1000;
 const MAX_RETRY_DELAY_MS = 3600 * 1000;
 
-/** A claimed delivery with what sending it needs. */
-export interface DeliveryJob {
-  delivery: DeliveryRecord;
+/** Claimed deliveries to one webhook, in event order, with what sending them needs. */
+export interface DeliveryBatch {
   url: string;
   secret: string;
-  event: EventRecord;
+  jobs: { delivery: DeliveryRecord; event: EventRecord }[];
 }
 
 /** What an attempt came to. */
@@ -150,35 +149,63 @@ export class WebhooksService implements EventSubscriber {
         .map((hook) => ({ id: uuidv7(), webhook_id: hook.id, event_id: event.id })),
     );
     await webhooks.enqueue(rows, this.now());
+    if (rows.length > 0) tx.afterCommit(() => this.queued?.());
   }
+
+  /** Called after a commit that queued deliveries (the delivery worker looks at once). */
+  queued: (() => void) | undefined;
 
   // ---- for the delivery worker ----
 
-  /** Takes up to `limit` due deliveries for `leaseMs`, with what sending each needs. */
-  async claim(limit: number, leaseMs: number): Promise<DeliveryJob[]> {
+  /**
+   * Takes due deliveries for `leaseMs`: the oldest pending one of up to
+   * `limit` webhooks, each with up to `batch - 1` of the deliveries behind it
+   * (sent in one go, in order), with what sending them needs.
+   */
+  async claim(limit: number, leaseMs: number, batch = 1): Promise<DeliveryBatch[]> {
     const now = this.clock();
     if (!(await this.unit.repos.webhooks.anyDue(now.toISOString()))) return [];
     const claimed = await this.unit.run(({ webhooks }) =>
-      webhooks.claimDue(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), limit),
+      webhooks.claimDue(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), limit, batch),
     );
-    const jobs: DeliveryJob[] = [];
-    for (const delivery of claimed) {
-      // One delivery that cannot be prepared (its webhook deleted meanwhile, a secret sealed with
-      // another key) is recorded as failed; it never holds up the others.
+    const byWebhook = new Map<string, DeliveryRecord[]>();
+    for (const delivery of [...claimed].sort((a, b) => (a.event_id < b.event_id ? -1 : 1))) {
+      byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
+    }
+    const events = new Map((await this.events.byIds(claimed.map((d) => d.event_id))).map((e) => [e.id, e]));
+    const batches: DeliveryBatch[] = [];
+    for (const [webhookId, deliveries] of byWebhook) {
+      // A webhook that cannot be prepared (deleted meanwhile, a secret sealed with another key)
+      // fails its own deliveries; it never holds up the others.
       try {
-        const webhook = await this.unit.repos.webhooks.findById(delivery.webhook_id);
+        const webhook = await this.unit.repos.webhooks.findById(webhookId);
         if (!webhook) continue;
-        const event = await this.events.byId(delivery.event_id);
-        jobs.push({ delivery, url: webhook.url, secret: this.secrets.open(webhook.sealedSecret), event });
+        const secret = this.secrets.open(webhook.sealedSecret);
+        const jobs = deliveries.flatMap((delivery) => {
+          const event = events.get(delivery.event_id);
+          return event ? [{ delivery, event }] : [];
+        });
+        batches.push({ url: webhook.url, secret, jobs });
       } catch (error) {
-        await this.finish(delivery, {
+        const [head, ...rest] = deliveries;
+        await this.release(rest);
+        await this.finish(head!, {
           kind: 'failed',
           responseCode: null,
           error: `cannot prepare the delivery: ${(error as Error).message}`,
         });
       }
     }
-    return jobs;
+    return batches;
+  }
+
+  /** Records deliveries that succeeded. */
+  async succeeded(deliveries: DeliveryRecord[], responseCode: number): Promise<void> {
+    await this.unit.repos.webhooks.succeeded(
+      deliveries.map((d) => d.id),
+      responseCode,
+      this.now(),
+    );
   }
 
   /** Records an attempt: done, retried later with backoff and jitter, or given up; a 410 disables the webhook. */
@@ -226,9 +253,9 @@ export class WebhooksService implements EventSubscriber {
     });
   }
 
-  /** Lets go of a claimed delivery that was not sent (the instance is stopping). */
-  async release(delivery: DeliveryRecord): Promise<void> {
-    await this.unit.repos.webhooks.release(delivery.id);
+  /** Lets go of claimed deliveries that were not sent (the instance is stopping, or one before them failed). */
+  async release(deliveries: DeliveryRecord[]): Promise<void> {
+    await this.unit.repos.webhooks.release(deliveries.map((d) => d.id));
   }
 
   private allowed(principal: Principal): void {
