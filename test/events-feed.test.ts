@@ -17,7 +17,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 for (const engine of engines()) {
   // A minute on PostgreSQL with ROSTER_FEED_TEST_SECONDS=60; CI runs a shorter stretch.
-  const seconds = Number(process.env.ROSTER_FEED_TEST_SECONDS ?? (engine === 'postgres' ? 20 : 8));
+  const seconds = Number(process.env.ROSTER_FEED_TEST_SECONDS ?? (engine === 'postgres' ? 12 : 5));
   describe(`the feed under concurrent writers [${engine}]`, () => {
     let database: FreshDatabase;
     const handles: DatabaseHandle[] = [];
