@@ -157,6 +157,38 @@ for (const engine of engines()) {
       assert.equal(text.includes(`Bob-${engine}`), false, 'the name as typed never appears');
     });
 
+    it('records cleared failed logins, declined and revoked invitations, and webhooks created and deleted', async () => {
+      const start = await lastId();
+      const gina = await createUserWithToken(t, { email: `gina-${engine}@example.com` });
+      const cleared = await send('DELETE', `/api/v1/users/${gina.user.id}/login_failures`, t.adminToken);
+      assert.equal(cleared.statusCode, 204, cleared.body);
+      const org = (await send('POST', '/api/v1/organizations', gina.token, { name: `more-${engine}` })).json();
+      const invite = async (email: string) =>
+        (
+          await send('POST', `/api/v1/organizations/${org.id}/invitations`, gina.token, { email, role: 'viewer' })
+        ).json();
+      const hank = await createUserWithToken(t, { email: `hank-${engine}@example.com` });
+      const declined = await invite(`hank-${engine}@example.com`);
+      assert.equal((await send('POST', `/api/v1/invitations/${declined.id}/decline`, hank.token)).statusCode, 204);
+      const revoked = await invite(`nobody-${engine}@example.com`);
+      const revoking = await send('DELETE', `/api/v1/organizations/${org.id}/invitations/${revoked.id}`, gina.token);
+      assert.equal(revoking.statusCode, 204, revoking.body);
+      const hook = await send('POST', '/api/v1/webhooks', t.adminToken, {
+        url: 'https://hooks.example.com/T0KEN/secret-path',
+        event_types: ['user.*'],
+      });
+      assert.equal(hook.statusCode, 400, 'no DNS here: the host does not resolve');
+      const events = await since(start);
+      const of = (type: string) => events.filter((e) => e.type === type);
+      assert.equal(of('user.login_failures_cleared')[0]?.target?.id, gina.user.id);
+      assert.equal(of('user.login_failures_cleared')[0]?.actor?.username, 'admin');
+      assert.deepEqual(of('invitation.declined')[0]?.changes, { status: ['pending', 'declined'] });
+      assert.equal(of('invitation.declined')[0]?.actor?.id, hank.user.id);
+      assert.deepEqual(of('invitation.revoked')[0]?.changes, { status: ['pending', 'revoked'] });
+      assert.equal(of('invitation.revoked')[0]?.organization_id, org.id);
+      assert.equal(of('webhook.created').length, 0, 'a refused webhook records nothing');
+    });
+
     it('records a failed login of an unknown name with no target and the name only hashed', async () => {
       const start = await lastId();
       await t.app.inject({

@@ -202,6 +202,16 @@ for (const engine of engines()) {
       assert.equal(me.oauth_id, 'alice');
       assert.equal(me.is_superuser, true, 'the first SSO account becomes a superuser');
       assert.equal(me.is_service_account, false);
+      const events = (
+        await t.app.inject({ method: 'GET', url: `/api/v1/events?target_id=${me.id}`, headers: bearer(t.adminToken) })
+      ).json();
+      const provisioned = events.find((e: { type: string }) => e.type === 'user.sso_provisioned');
+      assert.deepEqual(provisioned?.actor, { id: me.id, username: me.username, kind: 'user' });
+      assert.deepEqual(provisioned?.changes.oauth_provider, [null, 'dev-idp']);
+      assert.deepEqual(events.find((e: { type: string }) => e.type === 'user.login_succeeded')?.changes.method, [
+        null,
+        'sso',
+      ]);
       // OAuth2 accounts have no password to log in with.
       const passwordLogin = await t.app.inject({
         method: 'POST',

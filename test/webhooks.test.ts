@@ -229,6 +229,14 @@ for (const engine of engines()) {
       assert.equal(unknown.statusCode, 404);
       assert.equal((await send(t, 'DELETE', `/api/v1/webhooks/${hook.id}`, t.adminToken)).statusCode, 204);
       assert.equal((await send(t, 'GET', `/api/v1/webhooks/${hook.id}`, t.adminToken)).statusCode, 404);
+      const lifecycle = (await send(t, 'GET', `/api/v1/events?target_id=${hook.id}`, t.adminToken)).json();
+      const types = lifecycle.map((e: { type: string }) => e.type);
+      assert.equal(types[0], 'webhook.created');
+      assert.equal(types.at(-1), 'webhook.deleted');
+      const created = lifecycle[0];
+      assert.equal(created.actor.username, 'admin');
+      assert.deepEqual(created.changes.url, [null, new URL(r.url).origin], 'the URL by its origin only');
+      assert.equal(JSON.stringify(lifecycle).includes('/hook'), false);
     });
   });
 }
