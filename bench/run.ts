@@ -29,12 +29,17 @@ const { values: args } = parseArgs({
     existing: { type: 'string' },
     // Only the scenarios whose names start with one of these (comma separated); the ceiling always runs.
     only: { type: 'string' },
+    // Every scenario this many times, in turn (a ratio is then read within each round).
+    rounds: { type: 'string', default: '1' },
+    // Writes a CPU profile of the Roster process into this directory (open it in Chrome's DevTools).
+    profile: { type: 'string' },
   },
 });
 const USERS = Number(args.users);
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
+const ROUNDS = Math.max(1, Number(args.rounds));
 const DEPTH = Math.min(900_000, Math.floor(USERS * 0.9));
 const ADMIN_PASSWORD = 'bench-admin-password';
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -110,7 +115,8 @@ function start(command: string[], extraEnv: Record<string, string>): Promise<{ c
   });
 }
 // Started as `npm start` starts it (same V8 flags).
-const roster = await start(['--max-semi-space-size=4', 'dist/server.js'], { ROSTER_PORT: '0' });
+const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+const roster = await start([...profile, '--max-semi-space-size=4', 'dist/server.js'], { ROSTER_PORT: '0' });
 const hello = await start(['bench/hello.mjs'], {});
 const stopAll = () => {
   roster.child.kill('SIGTERM');
@@ -128,7 +134,8 @@ async function call(path: string, init: RequestInit = {}) {
     ...init,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as any };
 }
 
 const loginResponse = await fetch(`${roster.url}/api/v1/auth/login`, {
@@ -215,12 +222,15 @@ interface Scenario {
   method?: 'GET' | 'PATCH';
   path: () => string;
   body?: () => string;
+  /** Run after the scenario (undoing what `before` set up, for the next round). */
+  after?: () => Promise<void>;
   /** Run once before the scenario (setting up what it measures). */
   before?: () => Promise<void>;
 }
 
 // A webhook receiver in this process (answers 204 at once), for the PATCH-with-webhook scenario.
 let deliveriesReceived = 0;
+let webhookId = '';
 const receiver = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
@@ -275,6 +285,12 @@ const scenarios: Scenario[] = [
         body: JSON.stringify({ url: receiverUrl, event_types: ['user.*'] }),
       });
       if (created.status !== 201) fail(`webhook: ${created.status}`);
+      webhookId = created.body.id;
+    },
+    // The next round's PATCH scenario runs without it (deleting it drops the deliveries not sent yet).
+    after: async () => {
+      const deleted = await call(`/api/v1/webhooks/${webhookId}`, { method: 'DELETE' });
+      if (deleted.status !== 204) fail(`webhook delete: ${deleted.status}`);
     },
   },
 ].filter(
@@ -318,29 +334,37 @@ async function load(scenario: Scenario, seconds: number, connections = CONNECTIO
 const rows: Record<string, unknown>[] = [];
 let ceiling = 0;
 let rssAfterReads = 0;
-for (const scenario of scenarios) {
-  process.stderr.write(`bench: ${scenario.name}\n`);
-  await scenario.before?.();
-  await load(scenario, WARMUP);
-  const { result, latencies } = await load(scenario, DURATION);
-  const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) fail(`${scenario.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  const rps = result.requests.total / DURATION;
-  if (scenario.server === 'hello') ceiling = rps;
-  if (scenario.method === 'PATCH' && rssAfterReads === 0) rssAfterReads = rssMb(roster.child.pid!);
-  // The same requests one at a time: the cost of one request, without queueing behind nine others.
-  const single = await load(scenario, Math.max(1, Math.round(DURATION / 2)), 1);
-  if (single.result.non2xx + single.result.errors + single.result.timeouts > 0)
-    fail(`${scenario.name}: failures with one connection`);
-  rows.push({
-    scenario: scenario.name,
-    requests_per_s: Math.round(rps),
-    p50_ms: Number(percentile(latencies, 50).toFixed(2)),
-    p99_ms: Number(percentile(latencies, 99).toFixed(2)),
-    ratio_to_ceiling: Number((rps / ceiling).toFixed(3)),
-    single_connection_p50_ms: Number(percentile(single.latencies, 50).toFixed(2)),
-    single_connection_p99_ms: Number(percentile(single.latencies, 99).toFixed(2)),
-  });
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const scenario of scenarios) {
+    process.stderr.write(`bench: ${ROUNDS > 1 ? `round ${round}: ` : ''}${scenario.name}\n`);
+    await scenario.before?.();
+    await load(scenario, WARMUP);
+    const receivedBefore = deliveriesReceived;
+    const { result, latencies } = await load(scenario, DURATION);
+    const received = deliveriesReceived - receivedBefore;
+    const bad = result.non2xx + result.errors + result.timeouts;
+    if (bad > 0)
+      fail(`${scenario.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+    const rps = result.requests.total / DURATION;
+    if (scenario.server === 'hello') ceiling = rps;
+    if (scenario.method === 'PATCH' && rssAfterReads === 0) rssAfterReads = rssMb(roster.child.pid!);
+    // The same requests one at a time: the cost of one request, without queueing behind nine others.
+    const single = await load(scenario, Math.max(1, Math.round(DURATION / 2)), 1);
+    if (single.result.non2xx + single.result.errors + single.result.timeouts > 0)
+      fail(`${scenario.name}: failures with one connection`);
+    await scenario.after?.();
+    rows.push({
+      round,
+      scenario: scenario.name,
+      requests_per_s: Math.round(rps),
+      p50_ms: Number(percentile(latencies, 50).toFixed(2)),
+      p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+      ratio_to_ceiling: Number((rps / ceiling).toFixed(3)),
+      single_connection_p50_ms: Number(percentile(single.latencies, 50).toFixed(2)),
+      single_connection_p99_ms: Number(percentile(single.latencies, 99).toFixed(2)),
+      ...(scenario.before ? { deliveries_received_during_load: received } : {}),
+    });
+  }
 }
 const rssEnd = rssMb(roster.child.pid!);
 receiver.close();
@@ -366,9 +390,10 @@ const report = {
 const file = join(resultsDir, `bench-${stamp}.json`);
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
-const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'x ceiling', '1-conn p50 ms', '1-conn p99 ms'];
+const header = ['round', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'x ceiling', '1-conn p50 ms', '1-conn p99 ms'];
 const lines = rows.map((r) =>
   [
+    r.round,
     r.scenario,
     r.requests_per_s,
     r.p50_ms,
@@ -380,12 +405,12 @@ const lines = rows.map((r) =>
 );
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
 const format = (cells: string[]) =>
-  `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  `| ${cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
 process.stdout.write(
   [
     `Roster benchmark: ${engine}, ${USERS.toLocaleString('en')} users, ${CONNECTIONS} connections, ${DURATION} s per scenario, Node ${process.version}, ${cpus().length} cores`,
     format(header),
-    `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`,
+    `|${widths.map((w, i) => (i === 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`,
     ...lines.map(format),
     ...patchRatio(),
     `seeding: ${seedSeconds.toFixed(1)} s; server RSS after the read scenarios: ${rssAfterReads.toFixed(0)} MB, at the end: ${rssEnd.toFixed(0)} MB`,
@@ -394,11 +419,19 @@ process.stdout.write(
   ].join('\n'),
 );
 function patchRatio(): string[] {
-  const plain = rows.find((r) => r.scenario === 'PATCH random users');
-  const hooked = rows.find((r) => r.scenario === 'PATCH random users, one webhook');
-  if (!plain || !hooked) return [];
-  const ratio = Number(hooked.requests_per_s) / Number(plain.requests_per_s);
-  return [`PATCH with one webhook / PATCH: ${ratio.toFixed(3)} (${deliveriesReceived} deliveries received)`];
+  const lines: string[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const inRound = rows.filter((r) => r.round === round);
+    const plain = inRound.find((r) => r.scenario === 'PATCH random users');
+    const hooked = inRound.find((r) => r.scenario === 'PATCH random users, one webhook');
+    if (!plain || !hooked) continue;
+    const ratio = Number(hooked.requests_per_s) / Number(plain.requests_per_s);
+    const sent = Number(hooked.deliveries_received_during_load) / DURATION / Number(hooked.requests_per_s);
+    lines.push(
+      `round ${round}: PATCH with one webhook / PATCH: ${ratio.toFixed(3)}; deliveries received during the load / PATCHes: ${sent.toFixed(2)}`,
+    );
+  }
+  return lines;
 }
 stopAll();
 if (!args.keep && !args.existing) await dropDatabase();

@@ -8,7 +8,7 @@
 import type { Role } from '../db/schema.js';
 import type { Transactor, Tx } from '../db/transactions.js';
 import { IllegalOperationError, KeyError } from '../domain/errors.js';
-import type { Actor, RequestContext } from '../domain/events.js';
+import type { Actor, Changes, EventDraft, EventTarget, EventType, RequestContext } from '../domain/events.js';
 import type { EventScope, UserRecord, UserScope } from '../domain/records.js';
 import type { AccessRepository, OrganizationRef, WorkspaceRef } from './access.repository.js';
 
@@ -31,6 +31,27 @@ export interface Principal {
 export function actorOf(principal: Principal): Actor {
   const { id, username, is_service_account } = principal.user;
   return { id, username, kind: principal.operator ? 'cli' : is_service_account ? 'service_account' : 'user' };
+}
+
+/**
+ * An event of what `principal` did (null: no caller, the service itself did
+ * it) to `target`, in `organizationId`: every service builds its events here.
+ */
+export function eventBy(
+  principal: Principal | null,
+  type: EventType,
+  target: EventTarget,
+  organizationId: string | null,
+  changes: Changes = {},
+): EventDraft {
+  return {
+    type,
+    actor: principal ? actorOf(principal) : null,
+    target,
+    organization_id: organizationId,
+    changes,
+    request: principal?.request ?? null,
+  };
 }
 
 /**

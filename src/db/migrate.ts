@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_organizations.js';
 import * as m0004 from './migrations/0004_sso_logins.js';
 import * as m0005 from './migrations/0005_security.js';
 import * as m0006 from './migrations/0006_events_and_webhooks.js';
+import * as m0007 from './migrations/0007_outbox_index.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_sso_logins': m0004,
   '0005_security': m0005,
   '0006_events_and_webhooks': m0006,
+  '0007_outbox_index': m0007,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -58,13 +58,19 @@ export interface RequestContext {
 /** `{"field": [before, after]}`. */
 export type Changes = Record<string, [unknown, unknown]>;
 
+/** What an event is about. */
+export interface EventTarget {
+  type: TargetType;
+  id: string;
+}
+
 /** An event as the feed serves it (`EventRead`). */
 export interface EventRecord {
   id: string;
   type: EventType;
   occurred: string;
   actor: Actor | null;
-  target: { type: TargetType; id: string } | null;
+  target: EventTarget | null;
   organization_id: string | null;
   changes: Changes;
   request: RequestContext | null;
@@ -77,7 +83,7 @@ export const SYSTEM_ACTOR: Actor = { id: '00000000-0000-0000-0000-000000000000',
 export interface EventDraft {
   type: EventType;
   actor: Actor | null;
-  target: { type: TargetType; id: string } | null;
+  target: EventTarget | null;
   organization_id?: string | null;
   changes?: Changes;
   request?: RequestContext | null;

@@ -2,10 +2,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
 import { KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
-import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
+import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import { hashToken, newApiKey } from '../../auth/tokens.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
-import type { EventDraft } from '../../domain/events.js';
+import type { Changes, EventDraft } from '../../domain/events.js';
 import type { EventsService } from '../events/events.service.js';
 import type { UsersService } from '../users/users.service.js';
 import type { ApiKeyRecord, ApiKeysRepository, LiveApiKey } from './api-keys.repository.js';
@@ -96,14 +96,8 @@ function keyEvent(
   created: boolean,
 ): EventDraft {
   const fields = { name: key.name, user_id: key.user_id, expires: key.expires };
-  return {
-    type,
-    actor: actorOf(principal),
-    target: { type: 'api_key', id: key.id },
-    organization_id: organizationId,
-    changes: Object.fromEntries(
-      Object.entries(fields).map(([field, value]) => [field, created ? [null, value] : [value, null]]),
-    ),
-    request: principal.request,
-  };
+  const changes: Changes = Object.fromEntries(
+    Object.entries(fields).map(([field, value]) => [field, created ? [null, value] : [value, null]]),
+  );
+  return eventBy(principal, type, { type: 'api_key', id: key.id }, organizationId, changes);
 }

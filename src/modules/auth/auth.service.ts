@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import { ForeignKeyViolation } from '../../db/errors.js';
 import { AuthorizationException, TooManyRequests, ValueError } from '../../domain/errors.js';
-import { actorOf, type Principal } from '../../auth/access.js';
+import { eventBy, type Principal } from '../../auth/access.js';
 import { verifyNothing, verifyPassword } from '../../auth/passwords.js';
 import { createHmac } from 'node:crypto';
 import { API_KEY_PREFIX, hashToken, newAccessToken, sha256 } from '../../auth/tokens.js';
@@ -127,12 +127,7 @@ export class AuthService {
     const sessionId = principal.sessionId;
     await this.events.transaction(async (tx) => {
       await this.sessions.close(sessionId, tx);
-      this.events.record(tx, {
-        type: 'user.logged_out',
-        actor: actorOf(principal),
-        target: { type: 'user', id: principal.user.id },
-        request: principal.request,
-      });
+      this.events.record(tx, eventBy(principal, 'user.logged_out', { type: 'user', id: principal.user.id }, null));
     });
   }
 

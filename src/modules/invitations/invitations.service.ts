@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../../clock.js';
-import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
+import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import type { Role } from '../../db/schema.js';
 import type { Transactor } from '../../db/transactions.js';
 import { EntityExistsError, InvalidInput, KeyError, ValueError } from '../../domain/errors.js';
@@ -193,12 +193,5 @@ function invitationEvent(
   invitation: InvitationRecord,
   changes: Changes,
 ): EventDraft {
-  return {
-    type,
-    actor: actorOf(principal),
-    target: { type: 'invitation', id: invitation.id },
-    organization_id: invitation.organization_id,
-    changes,
-    request: principal.request,
-  };
+  return eventBy(principal, type, { type: 'invitation', id: invitation.id }, invitation.organization_id, changes);
 }

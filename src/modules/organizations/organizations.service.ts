@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import * as access from '../../auth/access.js';
-import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
+import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
 import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
@@ -211,15 +211,8 @@ function organizationEvent(
   before: OrganizationRecord | null,
   after: OrganizationRecord | null,
 ): EventDraft {
-  const organization = (after ?? before)!;
-  return {
-    type,
-    actor: actorOf(principal),
-    target: { type: 'organization', id: organization.id },
-    organization_id: organization.id,
-    changes: changesOf(before, after, ['name', 'description']),
-    request: principal.request,
-  };
+  const { id } = (after ?? before)!;
+  return eventBy(principal, type, { type: 'organization', id }, id, changesOf(before, after, ['name', 'description']));
 }
 
 /** An event about a membership: the member is the target, the organization is where it happened. */
@@ -230,12 +223,5 @@ function memberEvent(
   userId: string,
   changes: Changes,
 ): EventDraft {
-  return {
-    type,
-    actor: actorOf(principal),
-    target: { type: 'user', id: userId },
-    organization_id: organizationId,
-    changes,
-    request: principal.request,
-  };
+  return eventBy(principal, type, { type: 'user', id: userId }, organizationId, changes);
 }

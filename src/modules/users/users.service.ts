@@ -11,7 +11,7 @@ import {
   ValueError,
 } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
-import { actorOf, type AccessService, type Affiliations, type Principal } from '../../auth/access.js';
+import { eventBy, type AccessService, type Affiliations, type Principal } from '../../auth/access.js';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
 import { changesOf, type EventDraft, type RequestContext, SYSTEM_ACTOR } from '../../domain/events.js';
@@ -386,13 +386,9 @@ export class UsersService {
     }
     const target = await this.byId(userId);
     await this.throttle.forgetNames([target.username, ...(target.email ? [target.email] : [])]);
-    await this.events.recordNow({
-      type: 'user.login_failures_cleared',
-      actor: actorOf(principal),
-      target: { type: 'user', id: target.id },
-      organization_id: target.organization_id,
-      request: principal.request,
-    });
+    await this.events.recordNow(
+      eventBy(principal, 'user.login_failures_cleared', { type: 'user', id: target.id }, target.organization_id),
+    );
   }
 
   /**
@@ -630,52 +626,28 @@ function userEvent(
   before: UserRecord | null,
   after: UserRecord | null,
 ): EventDraft {
-  const account = (after ?? before)!;
-  return {
-    type,
-    actor: principal ? actorOf(principal) : null,
-    target: { type: 'user', id: account.id },
-    organization_id: account.organization_id,
-    changes: changesOf(before, after, EVENT_FIELDS),
-    request: principal?.request ?? null,
-  };
+  const { id, organization_id } = (after ?? before)!;
+  return eventBy(principal, type, { type: 'user', id }, organization_id, changesOf(before, after, EVENT_FIELDS));
 }
 
 /** The events of what goes with a deleted account: its memberships and its API keys. */
 function cascadeEvents(principal: Principal, account: UserRecord, dependents: AccountDependents): EventDraft[] {
   const userId = account.id;
-  const actor = actorOf(principal);
-  const request = principal.request;
-  const target = { type: 'user' as const, id: userId };
+  const member = { type: 'user' as const, id: userId };
   return [
-    ...dependents.organizations.map(
-      (m): EventDraft => ({
-        type: 'organization.member_removed',
-        actor,
-        target,
-        organization_id: m.organization_id,
-        changes: { role: [m.role, null] },
-        request,
+    ...dependents.organizations.map((m) =>
+      eventBy(principal, 'organization.member_removed', member, m.organization_id, { role: [m.role, null] }),
+    ),
+    ...dependents.workspaces.map((m) =>
+      eventBy(principal, 'workspace.member_removed', member, m.organization_id, {
+        workspace_id: [m.workspace_id, null],
+        role: [m.role, null],
       }),
     ),
-    ...dependents.workspaces.map(
-      (m): EventDraft => ({
-        type: 'workspace.member_removed',
-        actor,
-        target,
-        organization_id: m.organization_id,
-        changes: { workspace_id: [m.workspace_id, null], role: [m.role, null] },
-        request,
-      }),
-    ),
-    ...dependents.apiKeys.map(
-      (k): EventDraft => ({
-        type: 'api_key.deleted',
-        actor,
-        target: { type: 'api_key', id: k.id },
-        organization_id: account.organization_id,
-        changes: { name: [k.name, null], user_id: [userId, null] },
-        request,
+    ...dependents.apiKeys.map((k) =>
+      eventBy(principal, 'api_key.deleted', { type: 'api_key', id: k.id }, account.organization_id, {
+        name: [k.name, null],
+        user_id: [userId, null],
       }),
     ),
   ];

@@ -77,6 +77,40 @@ const DELIVERY_COLUMNS = [
   'webhook_deliveries.updated',
 ] as const;
 
+/** A webhook's oldest pending delivery, due and not leased. */
+export interface ClaimableHead {
+  id: string;
+  webhook_id: string;
+  next_attempt: string;
+}
+
+type HeadRow = { id: string; next_attempt: string | Date; locked_until: string | Date | null };
+
+/** Due, and not leased (or its lease ran out). */
+function claimable(row: HeadRow, now: string): boolean {
+  return readTimestamp(row.next_attempt) <= now && (row.locked_until === null || readTimestamp(row.locked_until) < now);
+}
+
+const HEAD: Partial<Record<'sqlite' | 'postgres', CompiledQuery<HeadRow>>> = {};
+
+/** A webhook's oldest pending delivery (the one that must go first), compiled once per engine. */
+function compiledHead(db: Kysely<Database>, webhookId: string): CompiledQuery<HeadRow> {
+  const engine = engineOf(db as Kysely<unknown>);
+  let query = HEAD[engine];
+  if (!query) {
+    query = db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'next_attempt', 'locked_until'])
+      .where('webhook_id', '=', '')
+      .where('status', '=', 'pending')
+      .orderBy('event_id')
+      .limit(1)
+      .compile() as CompiledQuery<HeadRow>;
+    HEAD[engine] = query;
+  }
+  return { ...query, parameters: [webhookId, 'pending', 1] };
+}
+
 const LIST_ENABLED: Partial<Record<'sqlite' | 'postgres', CompiledQuery<WebhookRow>>> = {};
 
 export class WebhooksRepository {
@@ -195,35 +229,62 @@ export class WebhooksRepository {
     return row && toDelivery(row);
   }
 
-  /** Whether any delivery can be claimed (a read, so that idle polling takes no write lock). */
-  async anyDue(now: string): Promise<boolean> {
-    return (await this.due(now, 1).executeTakeFirst()) !== undefined;
+  /**
+   * The oldest pending delivery of each of `webhookIds` (each one index
+   * lookup), when it can be claimed: due, and not leased by an instance. A
+   * read, so that idle polling takes no write lock; `claimHeads` checks again
+   * under lock.
+   */
+  async claimableHeads(webhookIds: readonly string[], now: string): Promise<ClaimableHead[]> {
+    const heads: ClaimableHead[] = [];
+    for (const webhookId of webhookIds) {
+      const head = await this.db.executeQuery(compiledHead(this.db, webhookId));
+      const row = head.rows[0];
+      if (row && claimable(row, now))
+        heads.push({ id: row.id, webhook_id: webhookId, next_attempt: readTimestamp(row.next_attempt) });
+    }
+    return heads;
   }
 
   /**
-   * Takes up to `limit` deliveries that are due, for `leaseUntil`: only the
-   * oldest pending delivery of each webhook (per-endpoint order), only of
-   * enabled webhooks, none that another instance holds. Rows another
-   * transaction is claiming right now are skipped, not waited for.
+   * Takes the heads found by `claimableHeads` for `leaseUntil`, each with up
+   * to `batch - 1` of the deliveries behind it (sent in one go, in order).
+   * A head that another transaction is claiming right now (a row lock on
+   * PostgreSQL), or that changed meanwhile, is skipped, not waited for.
    */
-  async claimDue(now: string, leaseUntil: string, limit: number, batch = 1): Promise<DeliveryRecord[]> {
-    const heads = await skipLocked(this.db, this.due(now, limit).select(['d.webhook_id', 'd.event_id']), 'd').execute();
-    if (heads.length === 0) return [];
-    const ids = heads.map((row) => row.id);
-    // Behind each head, the next deliveries of its webhook, in event order: sent in one go, in order.
-    for (const head of batch > 1 ? heads : []) {
+  async claimHeads(
+    heads: readonly { id: string; webhook_id: string }[],
+    now: string,
+    leaseUntil: string,
+    batch: number,
+  ): Promise<DeliveryRecord[]> {
+    const ids: string[] = [];
+    for (const head of heads) {
+      const locked = await skipLocked(
+        this.db,
+        this.db
+          .selectFrom('webhook_deliveries')
+          .select(['id', 'event_id', 'status', 'next_attempt', 'locked_until'])
+          .where('id', '=', head.id),
+        'webhook_deliveries',
+      ).executeTakeFirst();
+      if (locked?.status !== 'pending' || !claimable(locked, now)) continue;
+      ids.push(locked.id);
+      if (batch <= 1) continue;
+      // Behind the head, the next deliveries of its webhook, in event order.
       const followers = this.db
         .selectFrom('webhook_deliveries')
         .select('id')
         .where('webhook_id', '=', head.webhook_id)
         .where('status', '=', 'pending')
-        .where('event_id', '>', head.event_id)
+        .where('event_id', '>', locked.event_id)
         .where('next_attempt', '<=', now)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
         .orderBy('event_id')
         .limit(batch - 1);
       for (const row of await skipLocked(this.db, followers, 'webhook_deliveries').execute()) ids.push(row.id);
     }
+    if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('webhook_deliveries')
       .set((eb) => ({
@@ -235,35 +296,6 @@ export class WebhooksRepository {
       .returning(DELIVERY_COLUMNS.map((c) => c.replace('webhook_deliveries.', '')) as never)
       .execute();
     return (rows as unknown as DeliveryRow[]).map(toDelivery);
-  }
-
-  /**
-   * The deliveries that can be claimed: pending and due, of an enabled
-   * webhook, not leased, and the oldest pending one of their webhook.
-   */
-  private due(now: string, limit: number) {
-    return this.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .select(['d.id'])
-      .where('d.status', '=', 'pending')
-      .where('w.enabled', '=', true)
-      .where('d.next_attempt', '<=', now)
-      .where((eb) => eb.or([eb('d.locked_until', 'is', null), eb('d.locked_until', '<', now)]))
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('webhook_deliveries as earlier')
-              .select('earlier.id')
-              .whereRef('earlier.webhook_id', '=', 'd.webhook_id')
-              .where('earlier.status', '=', 'pending')
-              .whereRef('earlier.event_id', '<', 'd.event_id'),
-          ),
-        ),
-      )
-      .orderBy('d.next_attempt')
-      .limit(limit);
   }
 
   /** Records the outcome of an attempt and lets go of the lease. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import * as access from '../../auth/access.js';
-import { actorOf, type Principal } from '../../auth/access.js';
+import { eventBy, type Principal } from '../../auth/access.js';
 import type { SecretBox } from '../../auth/secrets.js';
 import type { Clock } from '../../clock.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
@@ -17,6 +17,7 @@ import {
 } from '../../domain/events.js';
 import type { EventsService, EventSubscriber } from '../events/events.service.js';
 import { destinationProblem } from './destination.js';
+import type { AttemptOutcome } from './sender.js';
 import type { DeliveryRecord, WebhookRecord, WebhooksRepository, WebhookWithSecret } from './webhooks.repository.js';
 
 export interface WebhookInput {
@@ -31,22 +32,19 @@ export interface RetryPolicy {
   retryBaseSeconds: number;
 }
 
+export type { AttemptOutcome } from './sender.js';
+
 /** Deliveries are retried for at least this long after they were queued (API.md 8: at least 24 hours). */
 export const RETRY_WINDOW_MS = 25 * 3600 * 1000;
 const MAX_RETRY_DELAY_MS = 3600 * 1000;
 
 /** Claimed deliveries to one webhook, in event order, with what sending them needs. */
 export interface DeliveryBatch {
+  webhookId: string;
   url: string;
   secret: string;
   jobs: { delivery: DeliveryRecord; event: EventRecord }[];
 }
-
-/** What an attempt came to. */
-export type AttemptOutcome =
-  | { kind: 'delivered'; responseCode: number }
-  | { kind: 'gone'; responseCode: 410 }
-  | { kind: 'failed'; responseCode: number | null; error: string };
 
 const KNOWN_PATTERNS = new Set<string>(['*', ...EVENT_TYPES, ...EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`)]);
 
@@ -159,15 +157,31 @@ export class WebhooksService implements EventSubscriber {
 
   /**
    * Takes due deliveries for `leaseMs`: the oldest pending one of up to
-   * `limit` webhooks, each with up to `batch - 1` of the deliveries behind it
-   * (sent in one go, in order), with what sending them needs.
+   * `limit` enabled webhooks (but none of `busy`, whose deliveries this
+   * instance is sending), each with up to `batch - 1` of the deliveries
+   * behind it (sent in one go, in order), with what sending them needs.
    */
-  async claim(limit: number, leaseMs: number, batch = 1): Promise<DeliveryBatch[]> {
-    const now = this.clock();
-    if (!(await this.unit.repos.webhooks.anyDue(now.toISOString()))) return [];
-    const claimed = await this.unit.run(({ webhooks }) =>
-      webhooks.claimDue(now.toISOString(), new Date(now.getTime() + leaseMs).toISOString(), limit, batch),
-    );
+  async claim(
+    limit: number,
+    leaseMs: number,
+    batch = 1,
+    busy: ReadonlySet<string> = new Set(),
+  ): Promise<DeliveryBatch[]> {
+    const now = this.clock().toISOString();
+    const { webhooks: repo } = this.unit.repos;
+    const candidates = (await repo.listEnabled()).filter((hook) => !busy.has(hook.id));
+    // The longest-waiting first, so that no webhook waits behind others that are always busy.
+    const heads = (
+      await repo.claimableHeads(
+        candidates.map((hook) => hook.id),
+        now,
+      )
+    )
+      .sort((a, b) => (a.next_attempt < b.next_attempt ? -1 : a.next_attempt > b.next_attempt ? 1 : 0))
+      .slice(0, limit);
+    if (heads.length === 0) return [];
+    const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
+    const claimed = await this.unit.run(({ webhooks }) => webhooks.claimHeads(heads, now, leaseUntil, batch));
     const byWebhook = new Map<string, DeliveryRecord[]>();
     for (const delivery of [...claimed].sort((a, b) => (a.event_id < b.event_id ? -1 : 1))) {
       byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
@@ -178,14 +192,14 @@ export class WebhooksService implements EventSubscriber {
       // A webhook that cannot be prepared (deleted meanwhile, a secret sealed with another key)
       // fails its own deliveries; it never holds up the others.
       try {
-        const webhook = await this.unit.repos.webhooks.findById(webhookId);
+        const webhook = candidates.find((hook) => hook.id === webhookId);
         if (!webhook) continue;
         const secret = this.secrets.open(webhook.sealedSecret);
         const jobs = deliveries.flatMap((delivery) => {
           const event = events.get(delivery.event_id);
           return event ? [{ delivery, event }] : [];
         });
-        batches.push({ url: webhook.url, secret, jobs });
+        batches.push({ webhookId, url: webhook.url, secret, jobs });
       } catch (error) {
         const [head, ...rest] = deliveries;
         await this.release(rest);
@@ -309,12 +323,5 @@ function webhookEvent(
   // A URL can carry a token in its path (chat services' hooks): events name only its origin.
   const origin = (w: WebhookRecord | null) => (w === null ? null : { ...w, url: new URL(w.url).origin });
   const changes: Changes = changesOf(origin(before), origin(after), ['url', 'event_types', 'description', 'enabled']);
-  return {
-    type,
-    actor: principal ? actorOf(principal) : null,
-    target: { type: 'webhook', id: webhook.id },
-    organization_id: null,
-    changes,
-    request: principal?.request ?? null,
-  };
+  return eventBy(principal, type, { type: 'webhook', id: webhook.id }, null, changes);
 }

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import * as access from '../../auth/access.js';
-import { actorOf, type AccessService, type Principal } from '../../auth/access.js';
+import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
 import { uniqueAs } from '../../db/errors.js';
 import type { Role } from '../../db/schema.js';
@@ -159,15 +159,9 @@ function workspaceEvent(
   before: WorkspaceRecord | null,
   after: WorkspaceRecord | null,
 ): EventDraft {
-  const workspace = (after ?? before)!;
-  return {
-    type,
-    actor: actorOf(principal),
-    target: { type: 'workspace', id: workspace.id },
-    organization_id: workspace.organization_id,
-    changes: changesOf(before, after, ['name', 'description']),
-    request: principal.request,
-  };
+  const { id, organization_id } = (after ?? before)!;
+  const changes = changesOf(before, after, ['name', 'description']);
+  return eventBy(principal, type, { type: 'workspace', id }, organization_id, changes);
 }
 
 /** An event about a workspace membership: the member is the target; `workspace_id` says where. */
@@ -178,19 +172,12 @@ function memberEvent(
   userId: string,
   changes: Changes,
 ): EventDraft {
-  return {
-    type,
-    actor: actorOf(principal),
-    target: { type: 'user', id: userId },
-    organization_id: workspace.organization_id,
-    // The member is the target; the workspace is named as a change of the member's workspaces.
-    changes: {
-      workspace_id: [
-        type === 'workspace.member_added' ? null : workspace.id,
-        type === 'workspace.member_removed' ? null : workspace.id,
-      ],
-      ...changes,
-    },
-    request: principal.request,
+  // The workspace is named as a change of the member's workspaces.
+  const where: Changes = {
+    workspace_id: [
+      type === 'workspace.member_added' ? null : workspace.id,
+      type === 'workspace.member_removed' ? null : workspace.id,
+    ],
   };
+  return eventBy(principal, type, { type: 'user', id: userId }, workspace.organization_id, { ...where, ...changes });
 }
