@@ -8,6 +8,7 @@ import { pendingMigrations } from './db/migrate.js';
 import type { Executor } from './db/transactions.js';
 import { buildServices, type Services } from './services.js';
 import { authenticate } from './auth/authenticate.js';
+import { compatibilityPlugin, isPutSynonym } from './http/compatibility.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
 import { parseJsonBody } from './http/json-body.js';
@@ -97,6 +98,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(UserRead);
   app.addSchema(EventRead);
 
+  const services = buildServices(db, {
+    clock,
+    config,
+    secretKey,
+    loginObserver: metrics,
+    ...(oidc ? { oidc } : {}),
+  });
+  await app.register(compatibilityPlugin, { access: services.access });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -108,18 +117,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // PUT synonyms of PATCH routes are documented by their PATCH operation.
+    transform: ({ schema, url, route }) => ({ schema: isPutSynonym(route) ? { ...schema, hide: true } : schema, url }),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const { settings, auth, users, organizations, workspaces, apiKeys, invitations, sso, events, feed, webhooks } =
-    buildServices(db, {
-      clock,
-      config,
-      secretKey,
-      loginObserver: metrics,
-      ...(oidc ? { oidc } : {}),
-    });
+    services;
   await runInBackground(app, deps, { events, feed, webhooks, metrics });
   const requireAuth = authenticate(auth);
 

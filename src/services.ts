@@ -38,6 +38,8 @@ import { WebhooksService } from './modules/webhooks/webhooks.service.js';
 import type { LoginObserver } from './observability/metrics.js';
 
 export interface Services {
+  /** Who may see and change what (also resolves organization names in paths). */
+  access: AccessService;
   settings: SettingsService;
   events: EventsService;
   /** Wakes long polls; the app connects it to the database's commits. */
@@ -123,6 +125,7 @@ export function buildServices(db: Executor, { clock, config, loginObserver, oidc
     events,
   );
   const services: Services = {
+    access,
     settings,
     events,
     feed,

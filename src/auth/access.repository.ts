@@ -51,6 +51,15 @@ export class AccessRepository {
     return row?.role;
   }
 
+  /** Names are unique regardless of case. */
+  async organizationByName(name: string): Promise<OrganizationRef | undefined> {
+    return this.db
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('name_lower', '=', name.toLowerCase())
+      .executeTakeFirst();
+  }
+
   async organization(id: string): Promise<OrganizationRef | undefined> {
     return this.db.selectFrom('organizations').select(['id', 'name']).where('id', '=', id).executeTakeFirst();
   }

@@ -12,6 +12,8 @@ import type { Actor, Changes, EventDraft, EventTarget, EventType, RequestContext
 import type { EventScope, UserRecord, UserScope } from '../domain/records.js';
 import type { AccessRepository, OrganizationRef, WorkspaceRef } from './access.repository.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The authenticated caller of a request. */
 export interface Principal {
   user: UserRecord;
@@ -293,6 +295,19 @@ export class AccessService {
   async userScope(principal: Principal, tx?: Tx): Promise<{ scope: UserScope; aff: Affiliations }> {
     const aff = await this.affiliations(principal, tx);
     return { scope: userScope(principal, aff), aff };
+  }
+
+  /**
+   * The id of the organization a path names (API.md 1.2): a UUID as it is, or
+   * the name of an organization the caller may read; 404 when none it may read has it.
+   */
+  async organizationIdOf(principal: Principal, ref: string): Promise<string> {
+    if (UUID.test(ref)) return ref.toLowerCase();
+    const found = await this.unit.repos.access.organizationByName(ref);
+    if (!found || !canReadOrganization(principal, await this.affiliations(principal), found.id)) {
+      throw new KeyError(`organization ${ref} not found`);
+    }
+    return found.id;
   }
 
   /** The organization if the caller has `need` of it: 404 when it may not read it, 403 when it may only read it. */

@@ -8,6 +8,13 @@ export function Nullable<T extends TSchema>(schema: T): TUnsafe<Static<T> | null
 }
 
 export const Uuid = Type.String({ format: 'uuid' });
+
+/** An organization in a path: its id, or its name (API.md 1.2, for clients that name organizations). */
+export const OrganizationRef = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description: "The organization's id, or its name.",
+});
 export const Timestamp = Type.String({ format: 'date-time' });
 
 /** `{"detail": ["<ErrorName>", "<message>"]}`: the contract's domain error. */

@@ -54,12 +54,32 @@ function newAjv(coerce: boolean): Ajv {
 const forText = newAjv(true);
 const forBody = newAjv(false);
 
+/** The texts pydantic reads as booleans (API.md 1.2), case-insensitively: `is_active=True` works. */
+const TRUE_TEXTS = new Set(['true', '1', 'yes', 'on', 't', 'y']);
+const FALSE_TEXTS = new Set(['false', '0', 'no', 'off', 'f', 'n']);
+
+/** Rewrites pydantic's boolean texts to `true` / `false`; anything else is left for a `bool_parsing` 422. */
+function readBooleans(data: unknown, fields: readonly string[]): void {
+  const record = data as Record<string, unknown>;
+  for (const field of fields) {
+    const value = record[field];
+    if (typeof value !== 'string') continue;
+    const text = value.toLowerCase();
+    if (TRUE_TEXTS.has(text)) record[field] = 'true';
+    else if (FALSE_TEXTS.has(text)) record[field] = 'false';
+  }
+}
+
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   const validate = (httpPart === 'body' ? forBody : forText).compile(schema);
-  const uuidFields = Object.entries((schema as { properties?: Record<string, { format?: string }> }).properties ?? {})
-    .filter(([, property]) => property.format === 'uuid')
-    .map(([name]) => name);
+  const properties = Object.entries(
+    (schema as { properties?: Record<string, { format?: string; type?: string }> }).properties ?? {},
+  );
+  const uuidFields = properties.filter(([, property]) => property.format === 'uuid').map(([name]) => name);
+  const booleanFields =
+    httpPart === 'body' ? [] : properties.filter(([, property]) => property.type === 'boolean').map(([name]) => name);
   return (data: unknown) => {
+    if (booleanFields.length > 0 && data !== null && typeof data === 'object') readBooleans(data, booleanFields);
     const valid = validate(data);
     const nul = nulErrors(data);
     if (valid && nul.length === 0) {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable, RoleSchema, Timestamp, Uuid } from '../../http/schemas.js';
+import { Nullable, OrganizationRef, RoleSchema, Timestamp, Uuid } from '../../http/schemas.js';
 
 export const InvitationStatusSchema = Type.Union(
   [
@@ -46,7 +46,7 @@ export const InvitationCreate = Type.Object(
 export type InvitationCreate = Static<typeof InvitationCreate>;
 
 export const OrganizationInvitationParams = Type.Object({
-  organization_id: Type.String({ format: 'uuid' }),
+  organization_id: OrganizationRef,
   invitation_id: Type.String({ format: 'uuid' }),
 });
 export const InvitationIdParams = Type.Object({ invitation_id: Type.String({ format: 'uuid' }) });

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Nullable, Timestamp, Uuid } from '../../http/schemas.js';
+import { Nullable, OrganizationRef, Timestamp, Uuid } from '../../http/schemas.js';
 
 const Name = Type.String({ minLength: 1, maxLength: 255, description: 'Unique (case-insensitively).' });
 const Description = Type.String({ maxLength: 4096 });
@@ -21,8 +21,8 @@ export const OrganizationUpdate = Type.Object(
 );
 export type OrganizationUpdate = Static<typeof OrganizationUpdate>;
 
-export const OrganizationIdParams = Type.Object({ organization_id: Type.String({ format: 'uuid' }) });
+export const OrganizationIdParams = Type.Object({ organization_id: OrganizationRef });
 export const OrganizationMemberParams = Type.Object({
-  organization_id: Type.String({ format: 'uuid' }),
+  organization_id: OrganizationRef,
   user_id: Type.String({ format: 'uuid' }),
 });
