@@ -8,6 +8,7 @@ import { pendingMigrations } from './db/migrate.js';
 import type { Executor } from './db/transactions.js';
 import { buildServices, type Services } from './services.js';
 import { authenticate } from './auth/authenticate.js';
+import { deviceRoutes } from './modules/device/device.routes.js';
 import { compatibilityPlugin, isPutSynonym } from './http/compatibility.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
@@ -123,15 +124,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const { settings, auth, users, organizations, workspaces, apiKeys, invitations, sso, events, feed, webhooks } =
-    services;
+  const {
+    settings,
+    auth,
+    users,
+    organizations,
+    workspaces,
+    apiKeys,
+    invitations,
+    sso,
+    events,
+    feed,
+    webhooks,
+    device,
+  } = services;
   await runInBackground(app, deps, { events, feed, webhooks, metrics });
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, {
     probes: { ping: () => settings.ping(), pendingMigrations: () => pendingMigrations(db) },
   });
-  await app.register(authRoutes, { auth, authenticate: requireAuth });
+  await app.register(authRoutes, { auth, device, authenticate: requireAuth });
+  await app.register(deviceRoutes, { device, authenticate: requireAuth });
   await app.register(ssoRoutes, { sso, secretKey, publicUrl: oidc?.settings.publicUrl });
   await app.register(usersRoutes, { users, authenticate: requireAuth });
   await app.register(organizationsRoutes, { organizations, authenticate: requireAuth });

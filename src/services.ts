@@ -27,6 +27,8 @@ import { SettingsService } from './modules/settings/settings.service.js';
 import type { OidcClient } from './modules/sso/oidc-client.js';
 import { SsoLoginsRepository } from './modules/sso/sso-logins.repository.js';
 import { SsoService } from './modules/sso/sso.service.js';
+import { DeviceLoginsRepository } from './modules/device/device.repository.js';
+import { DeviceService } from './modules/device/device.service.js';
 import { LoginFailuresRepository } from './modules/throttle/login-failures.repository.js';
 import { LoginThrottle } from './modules/throttle/login-throttle.js';
 import { UsersRepository } from './modules/users/users.repository.js';
@@ -51,13 +53,14 @@ export interface Services {
   workspaces: WorkspacesService;
   apiKeys: ApiKeysService;
   invitations: InvitationsService;
+  device: DeviceService;
   /** Present when single sign-on is configured. */
   sso?: SsoService;
 }
 
 export interface ServiceDeps {
   clock: Clock;
-  config: Pick<Config, 'loginThrottle' | 'tokenTtlSeconds' | 'webhooks'>;
+  config: Pick<Config, 'loginThrottle' | 'tokenTtlSeconds' | 'webhooks'> & { publicUrl?: string | undefined };
   /** Seals webhook secrets; without it, webhooks can be neither created nor delivered (the command line). */
   secretKey?: string;
   /** Told how each login attempt ended (metrics). */
@@ -136,6 +139,15 @@ export function buildServices(db: Executor, { clock, config, loginObserver, oidc
     workspaces,
     apiKeys,
     invitations,
+    device: new DeviceService(
+      transactor(db, { devices: DeviceLoginsRepository }),
+      clock,
+      auth,
+      users,
+      events,
+      throttle,
+      config.publicUrl ?? '',
+    ),
   };
   if (oidc) services.sso = new SsoService(transactor(db, { ssoLogins: SsoLoginsRepository }), clock, oidc, users, auth);
   return services;

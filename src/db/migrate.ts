@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_sso_logins.js';
 import * as m0005 from './migrations/0005_security.js';
 import * as m0006 from './migrations/0006_events_and_webhooks.js';
 import * as m0007 from './migrations/0007_outbox_index.js';
+import * as m0008 from './migrations/0008_device_logins.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_security': m0005,
   '0006_events_and_webhooks': m0006,
   '0007_outbox_index': m0007,
+  '0008_device_logins': m0008,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -135,6 +135,27 @@ export interface SsoLoginsTable {
   address_key: string;
 }
 
+export type DeviceLoginStatus = 'pending' | 'approved' | 'denied' | 'consumed';
+
+export interface DeviceLoginsTable {
+  id: string;
+  /** SHA-256 of the device code the client polls with. */
+  device_code_hash: string;
+  /** 8 characters, without the hyphen shown to people. */
+  user_code: string;
+  client_id: string | null;
+  /** SHA-256 of the client address that started it: pending device logins are bounded per address. */
+  address_key: string;
+  status: DeviceLoginStatus;
+  /** The account that approved (or denied) it. */
+  user_id: string | null;
+  /** Seconds a client must wait between polls (raised by 5 at each `slow_down`). */
+  interval: number;
+  last_poll: NullableTimestamp;
+  created: Timestamp;
+  expires: Timestamp;
+}
+
 export type { InvitationStatus } from '../domain/records.js';
 
 export interface InvitationsTable {
@@ -219,6 +240,7 @@ export interface Database {
   workspace_members: WorkspaceMembersTable;
   api_keys: ApiKeysTable;
   sso_logins: SsoLoginsTable;
+  device_logins: DeviceLoginsTable;
   invitations: InvitationsTable;
   events: EventsTable;
   webhooks: WebhooksTable;

@@ -57,6 +57,21 @@ export class TooManyRequests extends DomainError {
 }
 
 /**
+ * 400 with an OAuth2 error body (`{"error": "authorization_pending"}`,
+ * RFC 8628 section 3.5): the device grant's answers to a polling client,
+ * for that grant only.
+ */
+export class OAuthError extends DomainError {
+  readonly status = 400;
+  constructor(
+    readonly error: 'authorization_pending' | 'slow_down' | 'access_denied' | 'expired_token' | 'invalid_grant',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * 422: a request value that passed the schema but is still unusable (a
  * malformed cursor, a combination of parameters that excludes itself). The
  * error handler writes it in the same shape as schema validation errors.

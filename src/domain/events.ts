@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'user.logged_out',
   'user.login_failures_cleared',
   'user.sso_provisioned',
+  'user.device_login_approved',
+  'user.device_login_denied',
   'organization.created',
   'organization.updated',
   'organization.deleted',

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { DatabaseBusy, ForeignKeyViolation } from '../db/errors.js';
-import { AuthorizationException, DomainError, InvalidInput, TooManyRequests } from '../domain/errors.js';
+import { AuthorizationException, DomainError, InvalidInput, OAuthError, TooManyRequests } from '../domain/errors.js';
 import { toValidationIssues, type ValidationIssue } from './validation.js';
 
 function domainError(reply: FastifyReply, status: number, name: string, message: string) {
@@ -23,6 +23,13 @@ function validationError(reply: FastifyReply, issues: ValidationIssue[]) {
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof InvalidInput) {
     return validationError(reply, [{ type: error.type, loc: error.loc, msg: error.message }]);
+  }
+
+  if (error instanceof OAuthError) {
+    return reply
+      .code(400)
+      .header('cache-control', 'no-store')
+      .send({ error: error.error, error_description: error.message });
   }
 
   if (error instanceof DomainError) {

@@ -8,7 +8,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import { passwordHashesComputed } from '../auth/passwords.js';
 
 /** How a login was attempted. */
-export type LoginMethod = 'password' | 'api_key' | 'sso';
+export type LoginMethod = 'password' | 'api_key' | 'sso' | 'device_code';
 /** How it ended: a token, a refusal (401), or the rate limit (429). */
 export type LoginResult = 'success' | 'failure' | 'throttled';
 

@@ -3,17 +3,21 @@ import formbody from '@fastify/formbody';
 import type { onRequestHookHandler } from 'fastify';
 import { errorResponses } from '../../http/schemas.js';
 import { requestContext } from '../../auth/authenticate.js';
+import { InvalidInput } from '../../domain/errors.js';
+import { DEVICE_CODE_GRANT, type DeviceService } from '../device/device.service.js';
+import { DeviceGrantErrorSchema } from '../device/device.schemas.js';
 import type { AuthService } from './auth.service.js';
 import { AccessTokenSchema, LoginBody } from './auth.schemas.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
+  device: DeviceService;
   authenticate: onRequestHookHandler;
 }
 
 const tags = ['auth'];
 
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, authenticate }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (app, { auth, device, authenticate }) => {
   // The OAuth2 password form; registered here so that only these routes accept form bodies.
   await app.register(formbody);
 
@@ -24,7 +28,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         operationId: 'login',
         summary: 'Log in',
         description:
-          'Username (or email) and password, as JSON or as an OAuth2 password form (application/x-www-form-urlencoded). Every failure answers the same 401. Failed logins are rate limited per username and per client address (429 with Retry-After).',
+          'Username (or email) and password, as JSON or as an OAuth2 password form (application/x-www-form-urlencoded). Every failure answers the same 401. Failed logins are rate limited per username and per client address (429 with Retry-After). With `grant_type=urn:ietf:params:oauth:grant-type:device_code` and `device_code`, polls a device login: 400 with an RFC 8628 error until it is approved, then the token, once.',
         tags,
         body: {
           content: {
@@ -32,12 +36,26 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
             'application/x-www-form-urlencoded': { schema: LoginBody },
           },
         },
-        response: { 200: AccessTokenSchema, ...errorResponses(401, 413, 429) },
+        security: [],
+        response: {
+          200: AccessTokenSchema,
+          ...errorResponses(401, 413, 429),
+          400: {
+            ...DeviceGrantErrorSchema,
+            description: 'Device code grant only: no token yet (RFC 8628 section 3.5)',
+          },
+        },
       },
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const body = request.body as Static<typeof LoginBody>;
+      if (body.grant_type === DEVICE_CODE_GRANT) {
+        if (body.device_code === undefined)
+          throw new InvalidInput(['body', 'device_code'], 'missing', 'Field required');
+        return device.poll(body.device_code, requestContext(request));
+      }
+      if (body.password === undefined) throw new InvalidInput(['body', 'password'], 'missing', 'Field required');
       return auth.login(body.username, body.password, requestContext(request));
     },
   );

@@ -5,8 +5,23 @@ export const LoginBody = Type.Object(
     username: Type.Optional(
       Type.String({ minLength: 1, maxLength: 320, description: 'Username or email (omit to log in with an API key).' }),
     ),
-    password: Type.String({ minLength: 1, maxLength: 1024, description: 'The password (or an API key).' }),
-    grant_type: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'The password (or an API key). Required unless grant_type is the device code grant.',
+      }),
+    ),
+    grant_type: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description:
+          '`urn:ietf:params:oauth:grant-type:device_code` to poll a device login (with device_code); otherwise ignored (the OAuth2 password form sends `password`).',
+      }),
+    ),
+    device_code: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'The device code of a device login being polled.' }),
+    ),
     scope: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
     client_id: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),
     client_secret: Type.Optional(Type.String({ description: 'OAuth2 password form field; ignored.' })),

@@ -131,10 +131,14 @@ export class AuthService {
     });
   }
 
-  /** Opens a session for an account that signed in elsewhere (single sign-on); 401 if it cannot. */
-  async openSession(user: UserRecord, context: RequestContext): Promise<AccessToken> {
+  /** Opens a session for an account that signed in elsewhere (single sign-on, an approved device login); 401 if it cannot. */
+  async openSession(
+    user: UserRecord,
+    context: RequestContext,
+    method: 'sso' | 'device_code' = 'sso',
+  ): Promise<AccessToken> {
     if (!user.is_active) throw new AuthorizationException('this account is deactivated');
-    const token = await this.issueToken(user, null, null, context, 'sso');
+    const token = await this.issueToken(user, null, null, context, method);
     if (!token) throw new AuthorizationException(LOGIN_FAILED);
     return token;
   }
@@ -150,7 +154,7 @@ export class AuthService {
     apiKeyId: string | null,
     keyExpires: string | null,
     context: RequestContext,
-    method: 'password' | 'api_key' | 'sso' = apiKeyId === null ? 'password' : 'api_key',
+    method: 'password' | 'api_key' | 'sso' | 'device_code' = apiKeyId === null ? 'password' : 'api_key',
   ) {
     const token = newAccessToken();
     const now = this.clock();

@@ -82,6 +82,29 @@ export class LoginThrottle {
     if (keys.name) await repo.delete(keys.name);
   }
 
+  /**
+   * Counts an attempt of another kind of guess (a device login's user code)
+   * against each of `counters`, each with its own limit in the same window;
+   * answers the seconds to wait, or 0. `giveBack` returns it after a success.
+   */
+  async reserveEach(counters: { key: string; max: number }[]): Promise<number> {
+    const now = this.clock();
+    const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
+    await this.failures.deleteEnded(now.toISOString());
+    let wait = 0;
+    for (const { key, max } of counters) {
+      const window = await this.failures.increment(hashed(`k:${key}`), now.toISOString(), windowEnd);
+      if (window.failures > max) {
+        wait = Math.max(wait, Math.ceil((Date.parse(window.resetsAt) - now.getTime()) / 1000), 1);
+      }
+    }
+    return wait;
+  }
+
+  async giveBack(keys: string[]): Promise<void> {
+    for (const key of keys) await this.failures.decrement(hashed(`k:${key}`));
+  }
+
   /** Clears the failed-login counters of these names at every address (an account's username and email). */
   async forgetNames(names: string[]): Promise<void> {
     await this.failures.deleteByNames(names.map(nameKey));
