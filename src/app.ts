@@ -10,6 +10,7 @@ import { buildServices, type Services } from './services.js';
 import { authenticate } from './auth/authenticate.js';
 import { deviceRoutes } from './modules/device/device.routes.js';
 import { compatibilityPlugin, isPutSynonym } from './http/compatibility.js';
+import { finishDocument } from './http/openapi.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './http/error-handler.js';
 import { DomainErrorSchema, ValidationErrorSchema } from './http/schemas.js';
 import { parseJsonBody } from './http/json-body.js';
@@ -120,6 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     // PUT synonyms of PATCH routes are documented by their PATCH operation.
     transform: ({ schema, url, route }) => ({ schema: isPutSynonym(route) ? { ...schema, hide: true } : schema, url }),
+    transformObject: (document) =>
+      finishDocument((document as { openapiObject: Record<string, unknown> }).openapiObject, config.publicUrl),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -8,10 +8,17 @@ export interface HealthProbes {
   pendingMigrations(): Promise<string[]>;
 }
 
-const Ok = Type.Object({ status: Type.Literal('ok') }, { description: 'Ready' });
+const Ok = Type.Object(
+  { status: Type.Literal('ok') },
+  { title: 'Health', description: 'Ready', examples: [{ status: 'ok' }] },
+);
 const Unavailable = Type.Object(
   { status: Type.Literal('unavailable'), reason: Type.Optional(Type.String()) },
-  { description: 'Not ready' },
+  {
+    title: 'HealthUnavailable',
+    description: 'Not ready',
+    examples: [{ status: 'unavailable', reason: 'the database does not answer' }],
+  },
 );
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ probes: HealthProbes }> = async (app, { probes }) => {
