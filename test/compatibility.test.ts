@@ -128,6 +128,17 @@ for (const engine of engines()) {
       assert.equal(uppercaseId.statusCode, 200);
     });
 
+    it('refuses organization names shaped like a UUID (paths would read them as ids)', async () => {
+      const uuidName = '01935d5c-9a40-7e12-8c55-6d7e8f901a22';
+      const created = await send('POST', '/api/v1/organizations', { name: uuidName });
+      assert.equal(created.statusCode, 400);
+      assert.equal(detail(created)[0], 'ValueError');
+      const organization = (await send('POST', '/api/v1/organizations', { name: `renamed-${engine}` })).json();
+      const renamed = await send('PATCH', `/api/v1/organizations/${organization.id}`, { name: uuidName.toUpperCase() });
+      assert.equal(renamed.statusCode, 400);
+      assert.equal((await send('GET', `/api/v1/organizations/${organization.id}`)).json().name, `renamed-${engine}`);
+    });
+
     it('answers 404 for a name no organization the caller may read has, the same as for an unknown one', async () => {
       const hidden = `hidden-org-${engine}`;
       await send('POST', '/api/v1/organizations', { name: hidden });

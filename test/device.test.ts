@@ -106,6 +106,56 @@ for (const engine of engines()) {
       assert.ok(logins.some((e) => JSON.stringify(e.changes) === JSON.stringify({ method: [null, 'device_code'] })));
     });
 
+    it('allows a second of slack in the poll interval', async () => {
+      const { device_code } = (await start()).json();
+      assert.equal((await poll(device_code)).json().error, 'authorization_pending');
+      t.clock.advance(4.2);
+      assert.equal((await poll(device_code)).json().error, 'authorization_pending', 'early by less than a second');
+      t.clock.advance(3);
+      assert.equal((await poll(device_code)).json().error, 'slow_down', 'early by two seconds');
+    });
+
+    it("voids an approval when the approver's password changes before the poll", async () => {
+      const person = await createUserWithToken(t);
+      const { device_code, user_code } = (await start()).json();
+      assert.equal((await verify(person.token, user_code)).statusCode, 204);
+      const changed = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/users/${person.user.id}`,
+        headers: bearer(t.adminToken),
+        payload: { password: 'a-brand-new-password-9' },
+      });
+      assert.equal(changed.statusCode, 200, changed.body);
+      const polled = await poll(device_code);
+      assert.equal(polled.statusCode, 400);
+      assert.equal(polled.json().error, 'access_denied');
+      t.clock.advance(6);
+      assert.equal((await poll(device_code)).json().error, 'invalid_grant', 'and nothing is issued later');
+    });
+
+    it("still answers other 400s of the login route in the contract's shape", async () => {
+      // A body shorter than its Content-Length: Fastify's own 400, through the route's 400 schema.
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json', 'content-length': '3' },
+        payload: '{"username":"a","password":"b"}',
+      });
+      assert.equal(response.statusCode, 400);
+      assert.deepEqual(response.json().detail[0], 'ValueError');
+    });
+
+    it('never echoes a device code in a 422', async () => {
+      const long = 'x'.repeat(300);
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { grant_type: GRANT, device_code: long },
+      });
+      assert.equal(response.statusCode, 422);
+      assert.ok(!response.body.includes(long));
+    });
+
     it('answers access_denied after a denial, and expired_token after 10 minutes', async () => {
       const person = await createUserWithToken(t);
       const denied = (await start()).json();
@@ -186,6 +236,21 @@ for (const engine of engines()) {
       assert.equal(limited.statusCode, 429);
       assert.ok(Number(limited.headers['retry-after']) > 0);
       assert.equal((await poll(device_code)).json().error, 'authorization_pending', 'the refused try approved nothing');
+    });
+
+    it('limits wrong user codes per address, whichever accounts try them', async () => {
+      const from = '192.0.2.77';
+      const guessers = await Promise.all(Array.from({ length: 4 }, () => createUserWithToken(t)));
+      let refused = 0;
+      for (let i = 0; i < 32; i++) {
+        const response = await verify(guessers[i % 4]!.token, 'CCCC-CCCC', true, from);
+        if (response.statusCode === 429) refused += 1;
+        else assert.equal(response.statusCode, 404);
+      }
+      // 4 accounts x 8 tries stay under each account's 10; the address's 30 are spent.
+      assert.equal(refused, 2);
+      const elsewhere = await verify(guessers[0]!.token, 'CCCC-CCCC', true, '192.0.2.78');
+      assert.equal(elsewhere.statusCode, 404, 'another address still tries');
     });
 
     it('bounds pending device logins per client address', async () => {

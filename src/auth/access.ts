@@ -10,9 +10,8 @@ import type { Transactor, Tx } from '../db/transactions.js';
 import { IllegalOperationError, KeyError } from '../domain/errors.js';
 import type { Actor, Changes, EventDraft, EventTarget, EventType, RequestContext } from '../domain/events.js';
 import type { EventScope, UserRecord, UserScope } from '../domain/records.js';
+import { isUuid } from '../domain/text.js';
 import type { AccessRepository, OrganizationRef, WorkspaceRef } from './access.repository.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The authenticated caller of a request. */
 export interface Principal {
@@ -302,9 +301,13 @@ export class AccessService {
    * the name of an organization the caller may read; 404 when none it may read has it.
    */
   async organizationIdOf(principal: Principal, ref: string): Promise<string> {
-    if (UUID.test(ref)) return ref.toLowerCase();
-    const found = await this.unit.repos.access.organizationByName(ref);
-    if (!found || !canReadOrganization(principal, await this.affiliations(principal), found.id)) {
+    if (isUuid(ref)) return ref.toLowerCase();
+    // Affiliations are loaded either way, so that an unknown name and an invisible one cost the same.
+    const [found, aff] = await Promise.all([
+      this.unit.repos.access.organizationByName(ref),
+      this.affiliations(principal),
+    ]);
+    if (!found || !canReadOrganization(principal, aff, found.id)) {
       throw new KeyError(`organization ${ref} not found`);
     }
     return found.id;

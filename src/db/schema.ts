@@ -149,6 +149,8 @@ export interface DeviceLoginsTable {
   status: DeviceLoginStatus;
   /** The account that approved (or denied) it. */
   user_id: string | null;
+  /** The approver's credential version then: a password change or deactivation since voids the approval. */
+  credential_version: number | null;
   /** Seconds a client must wait between polls (raised by 5 at each `slow_down`). */
   interval: number;
   last_poll: NullableTimestamp;

@@ -1,3 +1,10 @@
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `text` is a UUID (paths that take an id or a name read a UUID as an id). */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why no database would store `text` as text (a NUL character, a lone UTF-16 surrogate), or undefined. */

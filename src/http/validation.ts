@@ -133,7 +133,7 @@ export interface ValidationIssue {
 
 const LOC_ROOT: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 /** Fields whose values are never echoed back in an error: anything that may hold a secret. */
-const SECRET_FIELD = /pass|secret|token|key|auth|cred/i;
+const SECRET_FIELD = /pass|secret|token|key|auth|cred|code/i;
 
 /** Turns Ajv errors into the contract's 422 detail, one entry per failing field. */
 export function toValidationIssues(errors: ErrorObject[], context: string, data: unknown): ValidationIssue[] {

@@ -1102,22 +1102,16 @@ export interface operations {
                     };
                 };
             };
-            /** @description Device code grant only: no token yet (RFC 8628 section 3.5) */
+            /** @description Device code grant: no token yet (RFC 8628 section 3.5); otherwise a request the server could not read (ValueError) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": "authorization_pending",
-                     *       "error_description": "the login has not been approved yet"
-                     *     }
-                     */
                     "application/json": {
                         error: "authorization_pending" | "slow_down" | "access_denied" | "expired_token" | "invalid_grant";
                         error_description: string;
-                    };
+                    } | components["schemas"]["DomainError"];
                 };
             };
             /** @description AuthorizationException: no, malformed, expired or revoked credentials */

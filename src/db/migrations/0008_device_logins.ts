@@ -18,6 +18,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('address_key', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('user_id', t.uuid, (c) => c.references('users.id').onDelete('cascade'))
+    .addColumn('credential_version', 'integer')
     .addColumn('interval', 'integer', (c) => c.notNull())
     .addColumn('last_poll', t.timestamp)
     .addColumn('created', t.timestamp, (c) => c.notNull())

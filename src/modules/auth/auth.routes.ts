@@ -40,10 +40,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (a
         response: {
           200: AccessTokenSchema,
           ...errorResponses(401, 413, 429),
-          400: {
-            ...DeviceGrantErrorSchema,
-            description: 'Device code grant only: no token yet (RFC 8628 section 3.5)',
-          },
+          400: Type.Union([DeviceGrantErrorSchema, Type.Ref('DomainError')], {
+            description:
+              'Device code grant: no token yet (RFC 8628 section 3.5); otherwise a request the server could not read (ValueError)',
+          }),
         },
       },
     },

@@ -9,6 +9,7 @@ export interface DeviceLoginRecord {
   client_id: string | null;
   status: DeviceLoginStatus;
   user_id: string | null;
+  credential_version: number | null;
   interval: number;
   last_poll: string | null;
   expires: string;
@@ -23,12 +24,23 @@ function toRecord(row: Row): DeviceLoginRecord {
   return {
     ...row,
     interval: Number(row.interval),
+    credential_version: row.credential_version === null ? null : Number(row.credential_version),
     last_poll: row.last_poll === null ? null : readTimestamp(row.last_poll),
     expires: readTimestamp(row.expires),
   };
 }
 
-const COLUMNS = ['id', 'user_code', 'client_id', 'status', 'user_id', 'interval', 'last_poll', 'expires'] as const;
+const COLUMNS = [
+  'id',
+  'user_code',
+  'client_id',
+  'status',
+  'user_id',
+  'credential_version',
+  'interval',
+  'last_poll',
+  'expires',
+] as const;
 
 export class DeviceLoginsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -66,7 +78,7 @@ export class DeviceLoginsRepository {
     if (Number(pending.n) >= max) return false;
     await this.db
       .insertInto('device_logins')
-      .values({ ...values, status: 'pending', user_id: null, last_poll: null })
+      .values({ ...values, status: 'pending', user_id: null, credential_version: null, last_poll: null })
       .execute();
     return true;
   }
@@ -96,7 +108,13 @@ export class DeviceLoginsRepository {
 
   async update(
     id: string,
-    values: Partial<{ status: DeviceLoginStatus; user_id: string; interval: number; last_poll: string }>,
+    values: Partial<{
+      status: DeviceLoginStatus;
+      user_id: string;
+      credential_version: number;
+      interval: number;
+      last_poll: string;
+    }>,
   ): Promise<void> {
     await this.db.updateTable('device_logins').set(values).where('id', '=', id).execute();
   }

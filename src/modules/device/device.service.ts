@@ -134,7 +134,11 @@ export class DeviceService {
       if (login?.status !== 'pending' || login.expires <= now) {
         throw new KeyError('no device login waits for this code; it may have expired or been answered');
       }
-      await devices.update(login.id, { status: approve ? 'approved' : 'denied', user_id: principal.user.id });
+      await devices.update(login.id, {
+        status: approve ? 'approved' : 'denied',
+        user_id: principal.user.id,
+        credential_version: principal.user.credential_version,
+      });
       this.events.record(
         tx,
         eventBy(
@@ -156,29 +160,35 @@ export class DeviceService {
     const nowIso = now.toISOString();
     // The answer is decided, and the poll recorded, in the transaction; errors are thrown after
     // it commits (a throw inside would roll back the poll's time and a raised interval).
-    const outcome = await this.unit.run(async ({ devices }): Promise<OAuthError | { approver: string }> => {
-      const login = await devices.findByDeviceCode(sha256(deviceCode));
-      if (!login || login.status === 'consumed') {
-        return new OAuthError('invalid_grant', 'the device code is unknown or was used');
-      }
-      if (login.expires <= nowIso) return new OAuthError('expired_token', 'the device code has expired; start again');
-      if (login.last_poll !== null && now.getTime() - Date.parse(login.last_poll) < login.interval * 1000) {
-        await devices.update(login.id, { interval: login.interval + 5, last_poll: nowIso });
-        return new OAuthError('slow_down', `poll at most every ${login.interval + 5} seconds`);
-      }
-      if (login.status === 'pending') {
-        await devices.update(login.id, { last_poll: nowIso });
-        return new OAuthError('authorization_pending', 'the login has not been approved yet');
-      }
-      if (login.status === 'denied') return new OAuthError('access_denied', 'the login was denied');
-      // Approved: taken once, whatever comes of the token.
-      await devices.update(login.id, { status: 'consumed', last_poll: nowIso });
-      return { approver: login.user_id! };
-    });
+    const outcome = await this.unit.run(
+      async ({ devices }): Promise<OAuthError | { approver: string; credentialVersion: number | null }> => {
+        const login = await devices.findByDeviceCode(sha256(deviceCode));
+        if (!login || login.status === 'consumed') {
+          return new OAuthError('invalid_grant', 'the device code is unknown or was used');
+        }
+        if (login.expires <= nowIso) return new OAuthError('expired_token', 'the device code has expired; start again');
+        // A second of slack: requests that left on time can arrive early (jitter, a proxy).
+        if (login.last_poll !== null && now.getTime() - Date.parse(login.last_poll) < (login.interval - 1) * 1000) {
+          await devices.update(login.id, { interval: login.interval + 5, last_poll: nowIso });
+          return new OAuthError('slow_down', `poll at most every ${login.interval + 5} seconds`);
+        }
+        if (login.status === 'pending') {
+          await devices.update(login.id, { last_poll: nowIso });
+          return new OAuthError('authorization_pending', 'the login has not been approved yet');
+        }
+        if (login.status === 'denied') return new OAuthError('access_denied', 'the login was denied');
+        // Approved: taken once, whatever comes of the token.
+        await devices.update(login.id, { status: 'consumed', last_poll: nowIso });
+        return { approver: login.user_id!, credentialVersion: login.credential_version };
+      },
+    );
     if (outcome instanceof OAuthError) throw outcome;
-    const approver = outcome.approver;
     try {
-      const user = await this.users.byId(approver);
+      const user = await this.users.byId(outcome.approver);
+      // A password change or deactivation since the approval voids it.
+      if (user.credential_version !== outcome.credentialVersion) {
+        throw new OAuthError('access_denied', "the approving account's credentials changed since it approved");
+      }
       return await this.auth.openSession(user, context, 'device_code');
     } catch (error) {
       // The approving account was deactivated or deleted meanwhile.

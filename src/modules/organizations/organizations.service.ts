@@ -8,6 +8,7 @@ import type { Transactor, Tx } from '../../db/transactions.js';
 import { EntityExistsError, IllegalOperationError, KeyError, ValueError } from '../../domain/errors.js';
 import { type Changes, changesOf, type EventDraft } from '../../domain/events.js';
 import type { UserRecord } from '../../domain/records.js';
+import { isUuid } from '../../domain/text.js';
 import type { EventsService } from '../events/events.service.js';
 import type { ServiceAccountCreate } from '../users/users.schemas.js';
 import type { UsersService } from '../users/users.service.js';
@@ -28,6 +29,7 @@ export class OrganizationsService {
 
   async create(principal: Principal, input: OrganizationCreate): Promise<OrganizationRecord> {
     this.access.require(access.canCreateOrganization(principal), 'service accounts cannot create organizations');
+    namable(input.name);
     return this.unit.run(async ({ organizations }, tx) => {
       const now = this.now();
       const organization = await this.write(() =>
@@ -57,6 +59,7 @@ export class OrganizationsService {
   }
 
   async update(principal: Principal, organizationId: string, input: OrganizationUpdate): Promise<OrganizationRecord> {
+    if (input.name !== undefined) namable(input.name);
     return this.unit.run(async ({ organizations }, tx) => {
       await this.access.organization(principal, organizationId, 'administer', { tx, lock: true });
       if (input.name === undefined && input.description === undefined) return this.found(organizationId, tx);
@@ -203,6 +206,11 @@ export class OrganizationsService {
   private now(): string {
     return this.clock().toISOString();
   }
+}
+
+/** Paths name organizations by id or by name: a name shaped like a UUID would be read as an id. */
+function namable(name: string): void {
+  if (isUuid(name)) throw new ValueError('an organization name cannot be a UUID (paths read a UUID as an id)');
 }
 
 function organizationEvent(

@@ -17,7 +17,11 @@ const BATCH = 50;
  * delivery); deliveries wait at most this much longer for it.
  */
 const LINGER_MS = 20;
-/** A claimed batch is this instance's for this long (well beyond the timeout of each delivery). */
+/**
+ * A claimed batch is this instance's for this long. The sender starts no delivery that could
+ * still run when it ends (the rest of the batch goes back unsent), so no other instance takes a
+ * delivery over while this one sends it.
+ */
 const LEASE_MS = 60_000 + BATCH * 1000;
 
 export interface WorkerOptions {
@@ -53,7 +57,7 @@ export class DeliveryWorker {
     this.concurrency = options.concurrency ?? 8;
     this.pollMs = options.pollMs ?? 1000;
     this.lingerMs = options.lingerMs ?? LINGER_MS;
-    this.sender = new SenderThread(options.allowPrivate);
+    this.sender = new SenderThread(options.allowPrivate, options.onError);
   }
 
   start(): void {
@@ -133,6 +137,8 @@ export class DeliveryWorker {
         url: batch.url,
         secret: batch.secret,
         events: batch.jobs.map((job) => job.event),
+        // Leave a margin: the successes are recorded after the last one.
+        deadline: Date.now() + LEASE_MS - 10_000,
       });
       for (const [i, outcome] of outcomes.entries()) {
         this.options.observer?.deliveryAttempted(

@@ -28,6 +28,11 @@ export interface SendRequest {
   url: string;
   secret: string;
   events: EventRecord[];
+  /**
+   * No delivery starts that could still be running at this time (ms since
+   * the epoch): the batch's lease. The ones not started come back unsent.
+   */
+  deadline: number;
 }
 
 /**
@@ -55,7 +60,11 @@ export class SenderThread {
   private nextId = 1;
   private readonly waiting = new Map<number, (result: SendResult) => void>();
 
-  constructor(private readonly allowPrivate: boolean) {}
+  constructor(
+    private readonly allowPrivate: boolean,
+    /** Told when the thread dies (its batches come back unsent, to be claimed again). */
+    private readonly onError?: (error: unknown) => void,
+  ) {}
 
   send(request: SendRequest): Promise<SendResult> {
     const thread = this.started();
@@ -84,7 +93,7 @@ export class SenderThread {
     // hand the main thread's module hooks to worker threads.
     const thread = import.meta.url.endsWith('.ts')
       ? new Worker(
-          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`,
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`,
           { eval: true, workerData },
         )
       : new Worker(new URL(import.meta.url), { workerData });
@@ -94,13 +103,16 @@ export class SenderThread {
       resolve?.(message.result);
     });
     // A thread that dies (it should not) fails what it held: those deliveries are retried later.
-    const fail = () => {
+    const fail = (error: unknown) => {
+      if (this.thread === thread) {
+        this.thread = undefined;
+        this.onError?.(error);
+      }
       for (const resolve of this.waiting.values()) resolve({ outcomes: [], aborted: true });
       this.waiting.clear();
-      if (this.thread === thread) this.thread = undefined;
     };
     thread.on('error', fail);
-    thread.on('exit', fail);
+    thread.on('exit', (code) => fail(new Error(`the webhook sender thread exited with code ${code}`)));
     thread.unref();
     this.thread = thread;
     return thread;
@@ -127,6 +139,8 @@ class Sender {
     const outcomes: AttemptOutcome[] = [];
     try {
       for (const event of request.events) {
+        // Past this point another instance could take the lease over: the rest goes back unsent.
+        if (Date.now() + DELIVERY_TIMEOUT_MS >= request.deadline) return { outcomes, aborted: true };
         const outcome = await this.post(request.url, request.secret, event, abort.signal);
         if (abort.signal.aborted) return { outcomes, aborted: true };
         outcomes.push(outcome);
@@ -203,8 +217,15 @@ if (!isMainThread && parentPort && (workerData as { role?: string } | null)?.rol
       sender.abortAll();
       return;
     }
+    // Whatever goes wrong with one batch (a URL that no longer parses) fails that batch only.
     void sender
       .sendBatch(message.request)
+      .catch(
+        (error: unknown): SendResult => ({
+          outcomes: [{ kind: 'failed', responseCode: null, error: `cannot send: ${(error as Error).message}` }],
+          aborted: false,
+        }),
+      )
       .then((result) => port.postMessage({ id: message.id, result } satisfies FromThread));
   });
 }
