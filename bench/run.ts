@@ -6,8 +6,6 @@
  * writes it as JSON under bench/results/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -118,9 +116,9 @@ function start(command: string[], extraEnv: Record<string, string>): Promise<{ c
 const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
 const roster = await start([...profile, '--max-semi-space-size=4', 'dist/server.js'], { ROSTER_PORT: '0' });
 const hello = await start(['bench/hello.mjs'], {});
+const children = [roster.child, hello.child];
 const stopAll = () => {
-  roster.child.kill('SIGTERM');
-  hello.child.kill('SIGTERM');
+  for (const child of children) child.kill('SIGTERM');
 };
 process.on('exit', stopAll);
 
@@ -228,18 +226,12 @@ interface Scenario {
   before?: () => Promise<void>;
 }
 
-// A webhook receiver in this process (answers 204 at once), for the PATCH-with-webhook scenario.
-let deliveriesReceived = 0;
+// The webhook receiver of the PATCH-with-webhook scenario, in its own process (bench/receiver.mjs).
+const receiver = await start(['bench/receiver.mjs'], {});
+children.push(receiver.child);
+const receiverUrl = `${receiver.url}/hook`;
+const deliveriesReceived = async () => Number(await (await fetch(`${receiver.url}/count`)).text());
 let webhookId = '';
-const receiver = createServer((request, response) => {
-  request.resume();
-  request.on('end', () => {
-    deliveriesReceived += 1;
-    response.writeHead(204).end();
-  });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 const scenarios: Scenario[] = [
   { name: 'ceiling: bare Fastify hello', server: 'hello', path: () => '/' },
   {
@@ -339,9 +331,9 @@ for (let round = 1; round <= ROUNDS; round++) {
     process.stderr.write(`bench: ${ROUNDS > 1 ? `round ${round}: ` : ''}${scenario.name}\n`);
     await scenario.before?.();
     await load(scenario, WARMUP);
-    const receivedBefore = deliveriesReceived;
+    const receivedBefore = await deliveriesReceived();
     const { result, latencies } = await load(scenario, DURATION);
-    const received = deliveriesReceived - receivedBefore;
+    const received = (await deliveriesReceived()) - receivedBefore;
     const bad = result.non2xx + result.errors + result.timeouts;
     if (bad > 0)
       fail(`${scenario.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
@@ -367,7 +359,6 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 const rssEnd = rssMb(roster.child.pid!);
-receiver.close();
 await check();
 
 const report = {

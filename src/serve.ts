@@ -14,7 +14,10 @@ import { discoverOidc, type OidcClient } from './modules/sso/oidc-client.js';
 export class StartupError extends Error {}
 
 export async function serve(config: Config): Promise<void> {
-  const handle = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const handle = await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    backgroundCheckpoints: true,
+  });
   // One listener for the whole life of the process, switched from "stop at once" (while
   // migrating, bootstrapping, discovering the provider) to "drain" once listening. Swapping
   // listeners instead could lose a signal that arrives in between.

@@ -24,6 +24,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import { NormalisingDialect } from './normalising-dialect.js';
+import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -50,6 +51,8 @@ export interface OpenOptions {
   schema?: string;
   /** Called with every query run (tools that print query plans use it). */
   onQuery?: (query: CompiledQuery) => void;
+  /** SQLite files: checkpoint from a thread of its own, not on commits (the server; `checkpointer.ts`). */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -76,6 +79,9 @@ async function openSqlite(path: string, options: OpenOptions): Promise<DatabaseH
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  const stopCheckpoints =
+    options.backgroundCheckpoints && path !== ':memory:' ? startCheckpointer(path) : async () => {};
+  if (options.backgroundCheckpoints && path !== ':memory:') sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
   const db = new Kysely<Database>({
     dialect: new NormalisingDialect(new ImmediateSqliteDialect({ database: sqliteForKysely(sqlite) })),
     ...logOption(options),
@@ -93,7 +99,11 @@ async function openSqlite(path: string, options: OpenOptions): Promise<DatabaseH
     timer.unref();
     return async () => clearInterval(timer);
   };
-  return { db, engine: 'sqlite', watch, close: () => db.destroy() };
+  const close = async () => {
+    await stopCheckpoints();
+    await db.destroy();
+  };
+  return { db, engine: 'sqlite', watch, close };
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {

@@ -10,7 +10,8 @@ import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { startModuleThread } from '../../db/threads.js';
 import type { EventRecord } from '../../domain/events.js';
 import { addressAllowed, guardedLookup } from './destination.js';
 
@@ -87,16 +88,7 @@ export class SenderThread {
 
   private started(): Worker {
     if (this.thread) return this.thread;
-    const workerData = { role: SENDER_ROLE, allowPrivate: this.allowPrivate };
-    // Built, this module is sender.js and the thread runs it. Run from sources under tsx (tests,
-    // `npm run dev`), it is sender.ts, and the thread registers tsx itself first: Node 20 does not
-    // hand the main thread's module hooks to worker threads.
-    const thread = import.meta.url.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`,
-          { eval: true, workerData },
-        )
-      : new Worker(new URL(import.meta.url), { workerData });
+    const thread = startModuleThread(import.meta.url, { role: SENDER_ROLE, allowPrivate: this.allowPrivate });
     thread.on('message', (message: FromThread) => {
       const resolve = this.waiting.get(message.id);
       this.waiting.delete(message.id);
