@@ -7,11 +7,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { passwordWeakness } from '../auth/password-policy.js';
-import { unstorableText } from '../domain/text.js';
+import { UUID_PATTERN, unstorableText } from '../domain/text.js';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Keyword for the largest serialized size of a JSON value (metadata is capped at 16 KiB). */
 export const MAX_JSON_BYTES = 'x-max-json-bytes';

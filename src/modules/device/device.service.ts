@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { Static } from 'typebox';
 import { v7 as uuidv7 } from 'uuid';
 import { addressGroup } from '../../auth/address.js';
 import { eventBy, type Principal } from '../../auth/access.js';
@@ -18,6 +19,7 @@ import type { EventsService } from '../events/events.service.js';
 import type { LoginThrottle } from '../throttle/login-throttle.js';
 import type { UsersService } from '../users/users.service.js';
 import type { DeviceLoginsRepository } from './device.repository.js';
+import type { DeviceAuthorizationSchema } from './device.schemas.js';
 
 /** The grant type a device polls `POST /auth/login` with (RFC 8628 section 3.4). */
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -34,14 +36,7 @@ export const MAX_CODE_GUESSES_PER_ADDRESS = 30;
 /** Consonants that no one mistakes for one another (RFC 8628 section 6.1): 20^8 codes. */
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+export type DeviceAuthorization = Static<typeof DeviceAuthorizationSchema>;
 
 /** How people write a user code: any case, with or without the hyphen or spaces. */
 export function normalizeUserCode(text: string): string {

@@ -56,22 +56,11 @@ export class LoginThrottle {
    * account has that name, nor on the account's other names.
    */
   async reserve(attempt: AttemptKeys): Promise<number> {
-    const now = this.clock();
-    const nowIso = now.toISOString();
-    const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
-    const repo = this.failures;
     const keys = keysOf(attempt);
-    await repo.deleteEnded(nowIso);
-    let wait = 0;
-    const count = async (key: string, max: number, name?: string) => {
-      const window = await repo.increment(key, nowIso, windowEnd, name);
-      if (window.failures > max) {
-        wait = Math.max(wait, Math.ceil((Date.parse(window.resetsAt) - now.getTime()) / 1000), 1);
-      }
-    };
-    await count(keys.address, this.limits.maxFailuresPerAddress);
-    if (keys.name) await count(keys.name, this.limits.maxFailuresPerUsername, keys.nameKey);
-    return wait;
+    return this.count([
+      { key: keys.address, max: this.limits.maxFailuresPerAddress },
+      ...(keys.name ? [{ key: keys.name, max: this.limits.maxFailuresPerUsername, nameKey: keys.nameKey }] : []),
+    ]);
   }
 
   /** A successful attempt: the name's failures at this address are forgiven and the address gets its attempt back. */
@@ -88,17 +77,7 @@ export class LoginThrottle {
    * answers the seconds to wait, or 0. `giveBack` returns it after a success.
    */
   async reserveEach(counters: { key: string; max: number }[]): Promise<number> {
-    const now = this.clock();
-    const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
-    await this.failures.deleteEnded(now.toISOString());
-    let wait = 0;
-    for (const { key, max } of counters) {
-      const window = await this.failures.increment(hashed(`k:${key}`), now.toISOString(), windowEnd);
-      if (window.failures > max) {
-        wait = Math.max(wait, Math.ceil((Date.parse(window.resetsAt) - now.getTime()) / 1000), 1);
-      }
-    }
-    return wait;
+    return this.count(counters.map(({ key, max }) => ({ key: hashed(`k:${key}`), max })));
   }
 
   async giveBack(keys: string[]): Promise<void> {
@@ -108,5 +87,21 @@ export class LoginThrottle {
   /** Clears the failed-login counters of these names at every address (an account's username and email). */
   async forgetNames(names: string[]): Promise<void> {
     await this.failures.deleteByNames(names.map(nameKey));
+  }
+
+  /** Counts one attempt against each counter (one window for all); the seconds to wait, or 0. */
+  private async count(counters: { key: string; max: number; nameKey?: string | undefined }[]): Promise<number> {
+    const now = this.clock();
+    const nowIso = now.toISOString();
+    const windowEnd = new Date(now.getTime() + this.limits.windowSeconds * 1000).toISOString();
+    await this.failures.deleteEnded(nowIso);
+    let wait = 0;
+    for (const { key, max, nameKey } of counters) {
+      const window = await this.failures.increment(key, nowIso, windowEnd, nameKey);
+      if (window.failures > max) {
+        wait = Math.max(wait, Math.ceil((Date.parse(window.resetsAt) - now.getTime()) / 1000), 1);
+      }
+    }
+    return wait;
   }
 }
