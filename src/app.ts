@@ -17,6 +17,7 @@ import { parseJsonBody } from './http/json-body.js';
 import { validatorCompiler } from './http/validation.js';
 import { loggerOptions, observabilityPlugin, requestIdFor } from './http/observability.js';
 import { securityPlugin } from './http/security.js';
+import { consoleRoutes } from './http/console.js';
 import { publicUrlPlugin } from './http/public-url.js';
 import { Metrics } from './observability/metrics.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(invitationsRoutes, { invitations, authenticate: requireAuth });
   await app.register(eventsRoutes, { events, authenticate: requireAuth });
   await app.register(webhooksRoutes, { webhooks, authenticate: requireAuth });
+  await app.register(consoleRoutes, oidc ? { ssoProvider: config.oidc?.provider ?? '' } : {});
   return app;
 }
 

@@ -142,9 +142,9 @@ for (const engine of engines()) {
     });
 
     /** Starts a login at Roster and walks the provider's pages; answers the callback request to make. */
-    async function signIn(account: string, app: TestApp = t) {
+    async function signIn(account: string, app: TestApp = t, query = '') {
       const browser = new Browser();
-      const start = await app.app.inject({ method: 'GET', url: '/api/v1/auth/sso/login' });
+      const start = await app.app.inject({ method: 'GET', url: `/api/v1/auth/sso/login${query}` });
       assert.equal(start.statusCode, 302);
       const location = start.headers.location as string;
       const setCookie = ([] as string[]).concat(start.headers['set-cookie'] as string | string[]);
@@ -153,9 +153,14 @@ for (const engine of engines()) {
       assert.match(stateCookie, /SameSite=Lax/i);
       const callbackUrl = await browser.throughProvider(location, account);
       const url = new URL(callbackUrl);
+      const cookies = setCookie
+        .filter((c) => c.startsWith('roster_sso_') && !/Expires=Thu, 01 Jan 1970/i.test(c))
+        .map((c) => c.split(';')[0]!)
+        .join('; ');
       return {
         location: new URL(location),
         cookie: stateCookie.split(';')[0]!,
+        cookies,
         path: url.pathname + url.search,
         callback: (overrides: { path?: string; cookie?: string } = {}) =>
           app.app.inject({
@@ -219,6 +224,36 @@ for (const engine of engines()) {
         payload: { username: 'alice@example.com', password: PASSWORD },
       });
       assert.equal(passwordLogin.statusCode, 401);
+    });
+
+    it('hands the token to the console in the fragment when the login started there, and errors the same way', async () => {
+      const flow = await signIn('alice', t, '?console=true');
+      assert.match(flow.cookies, /roster_sso_console=/);
+      const response = await flow.callback({ cookie: flow.cookies });
+      assert.equal(response.statusCode, 303, response.body);
+      const location = new URL(response.headers.location as string, 'http://roster.invalid');
+      assert.equal(location.pathname, '/admin/');
+      assert.equal(location.search, '', 'nothing secret in the part of the address that reaches servers');
+      const fragment = new URLSearchParams(location.hash.slice(1));
+      const me = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users/me',
+        headers: bearer(fragment.get('access_token')!),
+      });
+      assert.equal(me.statusCode, 200);
+      assert.equal(me.json().email, 'Alice@Example.com');
+      assert.equal(fragment.get('expires_in'), '3600');
+      // The same callback again: the state is spent, and the console is told so.
+      const replay = await flow.callback({ cookie: flow.cookies });
+      assert.equal(replay.statusCode, 303);
+      const error = new URLSearchParams(new URL(replay.headers.location as string, 'http://x').hash.slice(1));
+      assert.equal(error.get('access_token'), null);
+      assert.ok(error.get('sso_error'));
+      // A login started elsewhere answers JSON as before, even when an earlier console login left its cookie.
+      const plain = await signIn('alice');
+      const json = await plain.callback({ cookie: `${plain.cookie}; roster_sso_console=forged` });
+      assert.equal(json.statusCode, 200);
+      assert.equal(json.json().token_type, 'bearer');
     });
 
     it('finds the same account on the next login and keeps edits made through the API', async () => {

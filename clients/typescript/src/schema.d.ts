@@ -1398,7 +1398,10 @@ export interface operations {
     };
     ssoLogin: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description true when the login starts from the console (/admin): the callback then redirects to the console with the token in the address fragment, which never reaches a server. */
+                console?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1480,6 +1483,13 @@ export interface operations {
                         expires_in: number;
                     };
                 };
+            };
+            /** @description A login started from the console: back to it, with `access_token` and `expires_in` (or `sso_error`) in the fragment */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description AuthorizationException: no, malformed, expired or revoked credentials */
             401: {

@@ -1,7 +1,7 @@
 import type {} from '@fastify/cookie';
 import { requestContext } from '../../auth/authenticate.js';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { KeyError } from '../../domain/errors.js';
+import { DomainError, KeyError } from '../../domain/errors.js';
 import { errorResponses } from '../../http/schemas.js';
 import { AccessTokenSchema } from '../auth/auth.schemas.js';
 import { SSO_LOGIN_TTL_SECONDS, type SsoService } from './sso.service.js';
@@ -15,7 +15,19 @@ export interface SsoRoutesOptions {
 }
 
 const STATE_COOKIE = 'roster_sso_state';
+/** Set when the login started from the console: the callback then hands the token to it. */
+const CONSOLE_COOKIE = 'roster_sso_console';
 const tags = ['auth'];
+
+const LoginQuery = Type.Object({
+  console: Type.Optional(
+    Type.Boolean({
+      default: false,
+      description:
+        'true when the login starts from the console (/admin): the callback then redirects to the console with the token in the address fragment, which never reaches a server.',
+    }),
+  ),
+});
 
 const CallbackQuery = Type.Object({
   code: Type.Optional(Type.String({ maxLength: 4096 })),
@@ -47,19 +59,23 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
         description:
           'Redirects to the OpenID Connect provider (authorization code flow with PKCE S256, state and nonce). 404 when single sign-on is not configured; 429 while the client address has 20 logins under way.',
         tags,
+        querystring: LoginQuery,
         response: { 302: Type.Null({ description: 'Redirect to the provider' }), ...errorResponses(404, 429) },
       },
     },
     async (request, reply) => {
       const { url, state } = await configured().begin(request.ip);
-      reply.setCookie(STATE_COOKIE, state, {
+      const cookie = {
         signed: true,
         httpOnly: true,
         sameSite: 'lax',
         secure: secureCookies,
         path: cookiePath,
         maxAge: SSO_LOGIN_TTL_SECONDS,
-      });
+      } as const;
+      reply.setCookie(STATE_COOKIE, state, cookie);
+      if (request.query.console) reply.setCookie(CONSOLE_COOKIE, '1', cookie);
+      else reply.clearCookie(CONSOLE_COOKIE, { path: cookiePath });
       reply.header('cache-control', 'no-store');
       return reply.redirect(url, 302);
     },
@@ -75,23 +91,47 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
           'The redirect URI registered at the provider. Answers with an access token like /auth/login; the account is found by (oauth_provider, sub) or created from the claims (verified email only). 401 for a forged, replayed or expired state, a wrong nonce, an ID token for another audience or issuer, an unverified email or an inactive account; 409 when the email belongs to another account.',
         tags,
         querystring: CallbackQuery,
-        response: { 200: AccessTokenSchema, ...errorResponses(401, 404, 409) },
+        response: {
+          200: AccessTokenSchema,
+          303: Type.Null({
+            description:
+              'A login started from the console: back to it, with `access_token` and `expires_in` (or `sso_error`) in the fragment',
+          }),
+          ...errorResponses(401, 404, 409),
+        },
       },
     },
     async (request, reply) => {
       const service = configured();
       const raw = request.cookies[STATE_COOKIE];
       const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
+      const fromConsole = request.cookies[CONSOLE_COOKIE];
+      const toConsole = fromConsole !== undefined && request.unsignCookie(fromConsole).valid;
       reply.clearCookie(STATE_COOKIE, { path: cookiePath });
+      reply.clearCookie(CONSOLE_COOKIE, { path: cookiePath });
       reply.header('cache-control', 'no-store');
       const query = Object.fromEntries(
         Object.entries(request.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
       );
-      return service.complete(
+      const completing = service.complete(
         query,
         unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
         requestContext(request),
       );
+      if (!toConsole) return completing;
+      // The console reads the fragment and drops it from the address at once.
+      const consolePath = `${external ? external.pathname.replace(/\/+$/, '') : ''}/admin/`;
+      try {
+        const token = await completing;
+        const fragment = new URLSearchParams({
+          access_token: token.access_token,
+          expires_in: String(token.expires_in),
+        });
+        return reply.redirect(`${consolePath}#${fragment}`, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        return reply.redirect(`${consolePath}#${new URLSearchParams({ sso_error: error.message })}`, 303);
+      }
     },
   );
 };
