@@ -158,7 +158,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(invitationsRoutes, { invitations, authenticate: requireAuth });
   await app.register(eventsRoutes, { events, authenticate: requireAuth });
   await app.register(webhooksRoutes, { webhooks, authenticate: requireAuth });
-  await app.register(consoleRoutes, oidc ? { ssoProvider: config.oidc?.provider ?? '' } : {});
+  await app.register(consoleRoutes, {
+    ...(oidc && config.oidc ? { ssoProvider: config.oidc.provider } : {}),
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+  });
   return app;
 }
 

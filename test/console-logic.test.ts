@@ -10,6 +10,7 @@ import { match } from '../console/src/logic/match.js';
 import {
   organizationActions,
   userActions,
+  workspaceActions,
   type Account,
   type Role,
   type Viewer,
@@ -130,6 +131,9 @@ describe('console: buttons follow the API rules', () => {
     assert.equal(self.setActive, false);
     assert.equal(self.setSuperuser, false);
     assert.equal(self.delete, true);
+    // Its own password needs the current one, as for anyone (the API refuses it otherwise).
+    assert.equal(self.resetPassword, false);
+    assert.equal(self.changeOwnPassword, true);
   });
 
   it('lets an ordinary account edit and delete itself, change its password with the current one, and nothing else', () => {
@@ -192,10 +196,21 @@ describe('console: buttons follow the API rules', () => {
     assert.equal(editor.invite, false);
     const viewerRole = organizationActions(viewer(me, [['o', 'viewer']]), 'o');
     assert.ok(Object.values(viewerRole).every((allowed) => allowed === false));
+    // Superusers administer every organization, members or not.
     const superuser = organizationActions(viewer(account({ is_superuser: true })), 'o');
-    assert.equal(superuser.delete, true);
-    assert.equal(superuser.addMembersDirectly, true);
-    assert.equal(superuser.invite, false, 'a superuser who is not an admin of it does not invite');
+    assert.ok(
+      Object.values(superuser).every((allowed) => allowed === true),
+      JSON.stringify(superuser),
+    );
+  });
+
+  it('gives workspace administration to its organization admins, its own admins and superusers', () => {
+    const me = account({ id: 'me' });
+    assert.equal(workspaceActions(viewer(me, [['o', 'admin']]), 'o', undefined).administer, true);
+    assert.equal(workspaceActions(viewer(me, [['o', 'editor']]), 'o', 'admin').administer, true);
+    assert.equal(workspaceActions(viewer(me, [['o', 'editor']]), 'o', 'editor').administer, false);
+    assert.equal(workspaceActions(viewer(me, [['o', 'viewer']]), 'o', undefined).administer, false);
+    assert.equal(workspaceActions(viewer(account({ is_superuser: true })), 'o', undefined).administer, true);
   });
 });
 
@@ -234,5 +249,6 @@ describe('console: words', () => {
     assert.equal(match('/users/:id', '/users'), undefined);
     assert.equal(match('/users/:id', '/organizations/1'), undefined);
     assert.deepEqual(match('/webhooks/:id', '/webhooks/a%20b'), { id: 'a b' });
+    assert.equal(match('/users/:id', '/users/%E0%A4%A'), undefined, 'a malformed escape is no page');
   });
 });

@@ -6,7 +6,7 @@
 // axe-core and laid out at 360 px; the assets' caching, CSP and size.
 // With ROSTER_CONSOLE_SCREENSHOTS=<dir> it also saves screenshots of the main pages there
 // (`npm run screenshots` writes docs/console/).
-import { describe, it, before, after } from 'node:test';
+import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { engines, freshDatabase, PASSWORD, type FreshDatabase } from './helpers.js';
 import { startServer, type Started } from './process.js';
 import { launchBrowser, newSession, overflowsHorizontally, seriousViolations, signIn } from './browser.js';
+import { createServer } from 'node:net';
+import { startDevIdp, type DevIdp } from '../dev/idp.js';
 
 const ADMIN = 'console-test-admin-password';
 const SCREENSHOTS = process.env.ROSTER_CONSOLE_SCREENSHOTS;
@@ -33,6 +35,9 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
     let admin: Api;
     const sessions: BrowserContext[] = [];
     const users: Record<string, { id: string; password: string }> = {};
+    /** What the console threw in any page during a test: each test ends with none. */
+    const pageErrors: string[] = [];
+    afterEach(() => assert.deepEqual(pageErrors.splice(0), [], 'the console threw'));
 
     async function apiAs(username: string, password: string): Promise<Api> {
       const login = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -67,7 +72,7 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       const session = await newSession(browser, width);
       sessions.push(session);
       const opened = await session.newPage();
-      opened.on('pageerror', (error) => assert.fail(`the page threw: ${error.message}`));
+      opened.on('pageerror', (error) => pageErrors.push(error.message));
       return opened;
     }
 
@@ -121,6 +126,44 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       assert.match(right.url(), /\/admin\/users$/);
     });
 
+    it('works with the keyboard alone: skip link, focus on each page heading, a visible focus ring', async () => {
+      const on = await page();
+      await on.goto(`${server.url}/admin/`);
+      await heading(on, 'Sign in to Roster');
+      const focused = () =>
+        on.evaluate(() => {
+          const element = document.activeElement as HTMLElement | null;
+          const style = element ? getComputedStyle(element) : undefined;
+          return {
+            tag: element?.tagName,
+            text: element?.textContent?.trim(),
+            outline: style ? `${style.outlineStyle} ${style.outlineWidth}` : '',
+          };
+        });
+      // A page opens with the focus on its heading; the skip link comes first in the tab order.
+      const title = { ...(await focused()), outline: undefined };
+      assert.deepEqual(title, { tag: 'H1', text: 'Sign in to Roster', outline: undefined });
+      await on.keyboard.press('Shift+Tab');
+      const skip = await focused();
+      assert.deepEqual([skip.tag, skip.text], ['A', 'Skip to the content']);
+      assert.equal(skip.outline, 'solid 3px');
+      await signIn(on, server.url, 'admin', ADMIN);
+      assert.deepEqual({ ...(await focused()), outline: undefined }, { tag: 'H1', text: 'Users', outline: undefined });
+      await on.keyboard.press('Tab');
+      const search = await focused();
+      assert.equal(search.tag, 'INPUT');
+      assert.equal(search.outline, 'solid 3px', 'the focused control shows its ring');
+      await on.keyboard.type('alice');
+      await on.keyboard.press('Enter');
+      await on.getByTestId('total').filter({ hasText: '1 matching' }).waitFor(DEADLINE);
+      // Tab on to the account's link and open it.
+      for (let i = 0; i < 40 && (await focused()).text !== 'alice'; i++) await on.keyboard.press('Tab');
+      assert.equal((await focused()).text, 'alice');
+      await on.keyboard.press('Enter');
+      await heading(on, 'alice');
+      assert.deepEqual({ ...(await focused()), outline: undefined }, { tag: 'H1', text: 'alice', outline: undefined });
+    });
+
     it('searches, filters, pages with the keyset cursor and shows deactivated accounts on request', async () => {
       assert.equal(
         (await admin.call('PATCH', `/api/v1/users/${users['pager-00']!.id}`, { is_active: false })).status,
@@ -132,7 +175,6 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       await on.getByTestId('total').filter({ hasText: '29 matching' }).waitFor(DEADLINE);
       assert.equal(await on.locator('tbody tr').count(), 25);
       await on.getByRole('button', { name: 'Next page' }).click();
-      await on.locator('tbody tr').nth(3).waitFor(DEADLINE);
       await on.waitForFunction(() => document.querySelectorAll('tbody tr').length === 4, null, DEADLINE);
       assert.ok(await on.getByRole('button', { name: 'Next page' }).isDisabled());
       await on.getByRole('button', { name: 'Previous page' }).click();
@@ -164,7 +206,6 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       await heading(second, 'alice');
       await second.getByLabel('Job title', { exact: true }).fill('Saved by Carol');
       await second.getByRole('button', { name: 'Save', exact: true }).click();
-      await second.waitForFunction(() => document.querySelector('[data-testid="conflict"]') === null);
       await waitFor(
         async () => (await admin.call('GET', `/api/v1/users/${alice}`)).body.job_title === 'Saved by Carol',
       );
@@ -179,6 +220,7 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       assert.match(explained, /Job title: ∅ → Saved by Carol/);
       assert.match(explained, /You both changed: Job title/);
       await shot(first, 'user-conflict');
+      assert.deepEqual(await seriousViolations(first), [], 'the page with a conflict shown');
       const unchanged = (await admin.call('GET', `/api/v1/users/${alice}`)).body;
       assert.equal(unchanged.job_title, 'Saved by Carol', 'a refused save changes nothing');
       assert.equal(unchanged.name, 'Alice Example');
@@ -190,6 +232,19 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       await first.getByRole('button', { name: 'Save', exact: true }).click();
       await waitFor(async () => (await admin.call('GET', `/api/v1/users/${alice}`)).body.name === 'Alice Renamed');
       assert.equal((await admin.call('GET', `/api/v1/users/${alice}`)).body.job_title, 'Saved by Carol');
+
+      // Carol's form is now the stale one. She changes another field: 412, and "Keep mine" keeps
+      // her change on top of the current version, so the admin's rename is not undone.
+      await second.getByLabel('Company', { exact: true }).fill('Initech');
+      await second.getByRole('button', { name: 'Save', exact: true }).click();
+      await second.getByTestId('conflict').filter({ hasText: 'Name: Alice Example → Alice Renamed' }).waitFor(DEADLINE);
+      await second.getByRole('button', { name: 'Keep mine (save again to overwrite)' }).click();
+      assert.equal(await second.getByLabel('Name', { exact: true }).inputValue(), 'Alice Renamed');
+      await second.getByRole('button', { name: 'Save', exact: true }).click();
+      await waitFor(async () => (await admin.call('GET', `/api/v1/users/${alice}`)).body.company === 'Initech');
+      const merged = (await admin.call('GET', `/api/v1/users/${alice}`)).body;
+      assert.equal(merged.name, 'Alice Renamed');
+      assert.equal(merged.job_title, 'Saved by Carol');
     });
 
     it('previews a delete (what goes, what blocks) and then deletes', async () => {
@@ -213,6 +268,12 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       );
       assert.equal((await admin.call('GET', `/api/v1/users/${leaving.id}`)).status, 200, 'a preview deletes nothing');
       await shot(on, 'user-delete-preview');
+      assert.deepEqual(await seriousViolations(on), [], 'the page with a deletion plan');
+      assert.equal(
+        await on.evaluate(() => document.activeElement?.textContent),
+        'What goes',
+        'the focus goes to the plan',
+      );
       await on.getByRole('button', { name: 'Delete leaving' }).click();
       await heading(on, 'Users');
       assert.equal((await admin.call('GET', `/api/v1/users/${leaving.id}`)).status, 404);
@@ -255,6 +316,35 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       await on.getByRole('combobox', { name: 'Role of bob' }).waitFor(DEADLINE);
       assert.equal(await on.getByRole('combobox', { name: 'Role of bob' }).inputValue(), 'editor');
       await on.getByRole('cell', { name: 'accepted' }).waitFor(DEADLINE);
+
+      // A role is changed with its own button, not by moving through the list.
+      await on.getByRole('combobox', { name: 'Role of bob' }).selectOption('viewer');
+      await on.getByRole('button', { name: 'Save role of bob' }).click();
+      await on.getByRole('button', { name: 'Save role of bob' }).waitFor({ state: 'detached', ...DEADLINE });
+      const aliceApi = await apiAs('alice', PASSWORD);
+      const orgId = new URL(on.url()).pathname.split('/').pop()!;
+      const members = (await aliceApi.call('GET', `/api/v1/organizations/${orgId}/members`)).body as {
+        user: { username: string };
+        role: string;
+      }[];
+      assert.equal(members.find((m) => m.user.username === 'bob')?.role, 'viewer');
+
+      // A workspace, with a member added and renamed on its own page.
+      await on.getByLabel('Workspace name').fill('ml');
+      await on.getByRole('button', { name: 'Create workspace' }).click();
+      await on.getByRole('link', { name: 'ml', exact: true }).click();
+      await heading(on, 'ml');
+      await on.getByLabel('Account id to add').fill(users.bob!.id);
+      await on.getByLabel('Role', { exact: true }).selectOption('editor');
+      await on.getByRole('button', { name: 'Add to the workspace' }).click();
+      await on.getByRole('combobox', { name: 'Role of bob' }).waitFor(DEADLINE);
+      await on.getByLabel('Workspace name').fill('ml-platform');
+      await on.getByRole('button', { name: 'Save', exact: true }).click();
+      await heading(on, 'ml-platform');
+      assert.deepEqual(await seriousViolations(on), [], 'the workspace page');
+      await on.goBack();
+      await heading(on, `acme-${engine}`);
+      await on.getByRole('link', { name: 'ml-platform' }).waitFor(DEADLINE);
       await shot(on, 'organization');
     });
 
@@ -278,6 +368,7 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       await on.getByRole('button', { name: 'Copied' }).waitFor(DEADLINE);
       assert.equal(await on.evaluate(() => navigator.clipboard.readText()), key);
       await shot(on, 'service-account-key');
+      assert.deepEqual(await seriousViolations(on), [], 'the page with a new key shown');
       const me = await fetch(`${server.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(me.status, 200);
       assert.equal(((await me.json()) as { username: string }).username, `deployer-${engine}`);
@@ -292,14 +383,19 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       await on.getByRole('link', { name: 'Events' }).click();
       await heading(on, 'Events');
       await on.getByLabel('Types').fill('user.updated');
+      await on.getByLabel('Target id').fill(users.bob!.id);
       await on.getByRole('button', { name: 'Apply' }).click();
+      await on.getByText('No event matches.').waitFor(DEADLINE);
+      // The change is made only once the console is waiting for it.
+      const waiting = on.waitForRequest((request) => request.url().includes('wait=25'), DEADLINE);
       await on.getByLabel('Follow live').check();
-      await on.waitForTimeout(300);
+      await waiting;
       assert.equal(
         (await admin.call('PATCH', `/api/v1/users/${users.bob!.id}`, { company: 'Followed Inc' })).status,
         200,
       );
       await on.getByRole('cell', { name: /company: ∅ → Followed Inc/ }).waitFor(DEADLINE);
+      await on.getByRole('status').filter({ hasText: 'Following: 1 new event since.' }).waitFor(DEADLINE);
       await shot(on, 'events');
     });
 
@@ -336,6 +432,14 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
     });
 
     it("shows a non-superuser its own slice without the buttons it may not use, and shows the API's 403", async () => {
+      // Bob and Alice share an organization, where neither is an admin.
+      const shared = await admin.call('POST', '/api/v1/organizations', { name: `slice-${engine}` });
+      for (const name of ['alice', 'bob']) {
+        const added = await admin.call('PUT', `/api/v1/organizations/${shared.body.id}/members/${users[name]!.id}`, {
+          role: 'viewer',
+        });
+        assert.equal(added.status, 200);
+      }
       const bob = await signedIn('bob');
       await heading(bob, 'Users');
       assert.equal(await bob.getByRole('link', { name: 'Webhooks' }).count(), 0);
@@ -390,7 +494,8 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
           await on.goto(`${server.url}/admin${path}`);
           if (title) await heading(on, title);
           else await on.locator('h1').waitFor(DEADLINE);
-          await on.locator('.muted', { hasText: 'Loading' }).waitFor({ state: 'detached', ...DEADLINE });
+          // Every section of the page has loaded.
+          await on.waitForLoadState('networkidle');
           assert.deepEqual(await seriousViolations(on), [], `${path} at ${width} px`);
           if (width === 360 && (await overflowsHorizontally(on))) {
             if (process.env.ROSTER_CONSOLE_DEBUG)
@@ -435,6 +540,121 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       const missing = await fetch(`${server.url}/admin/assets/nothing-here.js`);
       assert.equal(missing.status, 404);
       assert.equal(((await missing.json()) as { detail: string[] }).detail[0], 'KeyError');
+    });
+  });
+}
+
+for (const engine of SCREENSHOTS ? [] : engines()) {
+  describe(`the console's single sign-on [${engine}]`, () => {
+    let database: FreshDatabase;
+    let idp: DevIdp;
+    let server: Started;
+    let browser: Browser;
+
+    before(async () => {
+      // The provider must know Roster's callback before Roster starts: take a free port first.
+      const port = await freePort();
+      const publicUrl = `http://127.0.0.1:${port}`;
+      idp = await startDevIdp({
+        clients: [
+          {
+            client_id: 'roster',
+            client_secret: 'console-sso-secret',
+            redirect_uris: [`${publicUrl}/api/v1/auth/sso/callback`],
+          },
+        ],
+        accounts: { dana: { email: 'dana@example.com', email_verified: true, name: 'Dana Example' } },
+      });
+      database = await freshDatabase(engine);
+      server = await startServer({
+        ROSTER_DATABASE_URL: database.processUrl,
+        ROSTER_ADMIN_PASSWORD: ADMIN,
+        ROSTER_PORT: String(port),
+        ROSTER_PUBLIC_URL: publicUrl,
+        ROSTER_OIDC_ISSUER: idp.issuer,
+        ROSTER_OIDC_CLIENT_ID: 'roster',
+        ROSTER_OIDC_CLIENT_SECRET: 'console-sso-secret',
+        ROSTER_OIDC_PROVIDER: 'dev-idp',
+        ROSTER_LOG_LEVEL: 'info',
+      });
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+      await idp?.close();
+      await database?.drop();
+    });
+
+    it('signs in through the provider and comes back signed in, with the token gone from the address', async () => {
+      const session = await newSession(browser);
+      const on = await session.newPage();
+      await on.goto(`${server.url}/admin/`);
+      await on.getByRole('button', { name: 'Sign in with dev-idp' }).click();
+      await on.locator('input[name="login"]').waitFor(DEADLINE);
+      await on.locator('input[name="login"]').fill('dana');
+      await on.locator('input[name="password"]').fill('unused');
+      await on.locator('button[type="submit"]').click();
+      await on.getByRole('button', { name: 'Continue' }).click();
+      await on.getByRole('button', { name: 'Sign out' }).waitFor(DEADLINE);
+      await on.getByRole('link', { name: 'dana@example.com' }).first().waitFor(DEADLINE);
+      const address = new URL(on.url());
+      assert.equal(address.pathname, '/admin/users');
+      assert.equal(address.hash, '', 'the token is not left in the address');
+      assert.match(server.output(), /sso\/callback/, 'the callback request is logged');
+      assert.doesNotMatch(server.output(), /access_token/, 'the token never reaches the logs');
+      // Signing out revokes the token: the next load asks to sign in again.
+      await on.getByRole('button', { name: 'Sign out' }).click();
+      await on.getByRole('heading', { level: 1, name: 'Sign in to Roster' }).waitFor(DEADLINE);
+      // Back through the history: no entry holds the token (the console replaced it).
+      const visited: string[] = [on.url()];
+      for (let back = 0; back < 6; back++) {
+        await on.goBack().catch(() => null);
+        visited.push(on.url());
+      }
+      assert.ok(visited.some((url) => url.startsWith(idp.issuer)), `the walk reached the provider: ${visited}`);
+      for (const url of visited) assert.doesNotMatch(url, /access_token/, 'the history holds no token');
+      await session.close();
+    });
+
+    it('takes no token planted in a link (the tab did not start a login)', async () => {
+      const login = await fetch(`${server.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'admin', password: ADMIN }),
+      });
+      const token = ((await login.json()) as { access_token: string }).access_token;
+      const session = await newSession(browser);
+      const on = await session.newPage();
+      await on.goto(`${server.url}/admin/#access_token=${token}&expires_in=3600&nonce=guessed-nonce-000000`);
+      await on.getByRole('heading', { level: 1, name: 'Sign in to Roster' }).waitFor(DEADLINE);
+      assert.equal(new URL(on.url()).hash, '', 'the fragment is dropped');
+      assert.equal(await on.evaluate(() => sessionStorage.length), 0);
+      await session.close();
+    });
+
+    it('says why when the provider sends the browser back with an error', async () => {
+      const session = await newSession(browser);
+      const on = await session.newPage();
+      await on.goto(`${server.url}/admin/`);
+      await on.getByRole('button', { name: 'Sign in with dev-idp' }).click();
+      await on.locator('input[name="login"]').waitFor(DEADLINE);
+      // The person abandons the login: the callback comes with a provider error.
+      await on.goto(`${server.url}/api/v1/auth/sso/callback?error=access_denied&state=abandoned`);
+      await on.getByRole('alert').filter({ hasText: 'Single sign-on failed' }).waitFor(DEADLINE);
+      assert.equal(new URL(on.url()).hash, '');
+      await session.close();
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
     });
   });
 }

@@ -227,7 +227,7 @@ for (const engine of engines()) {
     });
 
     it('hands the token to the console in the fragment when the login started there, and errors the same way', async () => {
-      const flow = await signIn('alice', t, '?console=true');
+      const flow = await signIn('alice', t, '?console=tab-nonce-0123456789abcdef');
       assert.match(flow.cookies, /roster_sso_console=/);
       const response = await flow.callback({ cookie: flow.cookies });
       assert.equal(response.statusCode, 303, response.body);
@@ -243,12 +243,21 @@ for (const engine of engines()) {
       assert.equal(me.statusCode, 200);
       assert.equal(me.json().email, 'Alice@Example.com');
       assert.equal(fragment.get('expires_in'), '3600');
+      assert.equal(
+        fragment.get('nonce'),
+        'tab-nonce-0123456789abcdef',
+        "the console's nonce comes back with the token",
+      );
       // The same callback again: the state is spent, and the console is told so.
       const replay = await flow.callback({ cookie: flow.cookies });
       assert.equal(replay.statusCode, 303);
       const error = new URLSearchParams(new URL(replay.headers.location as string, 'http://x').hash.slice(1));
       assert.equal(error.get('access_token'), null);
       assert.ok(error.get('sso_error'));
+      assert.equal(error.get('nonce'), 'tab-nonce-0123456789abcdef');
+      // A nonce that is not one: 422, no login started.
+      const bad = await t.app.inject({ method: 'GET', url: '/api/v1/auth/sso/login?console=x' });
+      assert.equal(bad.statusCode, 422);
       // A login started elsewhere answers JSON as before, even when an earlier console login left its cookie.
       const plain = await signIn('alice');
       const json = await plain.callback({ cookie: `${plain.cookie}; roster_sso_console=forged` });

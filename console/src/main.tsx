@@ -10,19 +10,16 @@ import { LoginPage } from './pages/login.js';
 import { OrganizationPage } from './pages/organization.js';
 import { OrganizationsPage } from './pages/organizations.js';
 import { UserPage } from './pages/user.js';
+import { WorkspacePage } from './pages/workspace.js';
 import { UsersPage } from './pages/users.js';
 import { WebhookPage, WebhooksPage } from './pages/webhooks.js';
 import { match, navigate, useRoute } from './router.js';
-import { currentAccount, onSessionChange, signedIn, signOut, useToken } from './session.js';
+import { currentAccount, onSessionChange, signedIn, signOut, takeSsoResult } from './session.js';
 import { ErrorBox, Link, Loading, PageTitle } from './ui.js';
 import './styles.css';
 
-// Back from single sign-on: the token comes in the address's fragment (never sent to a server); keep it, drop it from the address.
-const fragment = new URLSearchParams(location.hash.slice(1));
-const ssoToken = fragment.get('access_token');
-const ssoError = fragment.get('sso_error') ?? undefined;
-if (ssoToken || ssoError) history.replaceState(null, '', location.pathname + location.search);
-if (ssoToken) useToken(ssoToken);
+// Back from single sign-on: the token comes in the address's fragment (never sent to a server).
+const { error: ssoError } = takeSsoResult();
 
 function App() {
   const [session, setSession] = useState(0);
@@ -52,6 +49,14 @@ function App() {
     return (
       <Shell>
         <ErrorBox error={account.error} />
+        <div class="actions">
+          <button type="button" onClick={() => setSession((n) => n + 1)}>
+            Try again
+          </button>
+          <button type="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
       </Shell>
     );
   }
@@ -65,16 +70,15 @@ function App() {
 }
 
 function Page({ viewer, path, query }: { viewer: Viewer; path: string; query: URLSearchParams }) {
-  if (path === '/' || path === '/login') {
-    navigate('/users', { replace: true });
-    return null;
-  }
+  if (path === '/' || path === '/login') return <Redirect to="/users" />;
   if (path === '/users') return <UsersPage key={query.toString()} viewer={viewer} query={query} />;
   let params = match('/users/:id', path);
   if (params?.id) return <UserPage key={params.id} viewer={viewer} id={params.id} />;
   if (path === '/organizations') return <OrganizationsPage viewer={viewer} />;
   params = match('/organizations/:id', path);
   if (params?.id) return <OrganizationPage key={params.id} viewer={viewer} id={params.id} />;
+  params = match('/workspaces/:id', path);
+  if (params?.id) return <WorkspacePage key={params.id} viewer={viewer} id={params.id} />;
   if (path === '/invitations') return <MyInvitationsPage />;
   if (path === '/events') return <EventsPage key={query.toString()} query={query} />;
   if (path === '/webhooks') return <WebhooksPage />;
@@ -89,6 +93,12 @@ function Page({ viewer, path, query }: { viewer: Viewer; path: string; query: UR
       </p>
     </section>
   );
+}
+
+/** Goes to another page once rendered (never while rendering). */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
 }
 
 const NAV: [string, string, (viewer: Viewer) => boolean][] = [

@@ -3,7 +3,7 @@
  * storage, so a reload keeps it and closing the tab ends it), the typed
  * client that sends it, and the account it belongs to.
  */
-import { ok, RosterClient, RosterError, type UserRead } from '@roster/client';
+import { ok, RosterClient, type UserRead } from '@roster/client';
 import type { Role } from './logic/permissions.js';
 
 const TOKEN_KEY = 'roster.token';
@@ -20,8 +20,23 @@ export function adminPath(path: string): string {
   return `${at > 0 ? location.pathname.slice(0, at) : ''}/admin${path}`;
 }
 
-let client = new RosterClient({ baseUrl: apiRoot(), token: sessionStorage.getItem(TOKEN_KEY) ?? undefined });
 const listeners = new Set<() => void>();
+
+/** A client that forgets its token once the API refuses it (expired, revoked, the account deactivated). */
+function clientWith(token: string | undefined): RosterClient {
+  const created = new RosterClient({ baseUrl: apiRoot(), ...(token === undefined ? {} : { token }) });
+  if (token !== undefined) {
+    created.api.use({
+      onResponse: ({ response }) => {
+        if (response.status === 401 && client === created) queueMicrotask(forget);
+        return response;
+      },
+    });
+  }
+  return created;
+}
+
+let client = clientWith(sessionStorage.getItem(TOKEN_KEY) ?? undefined);
 
 export function api(): RosterClient {
   return client;
@@ -44,13 +59,12 @@ function changed(): void {
 
 export function useToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
-  client = new RosterClient({ baseUrl: apiRoot(), token });
+  client = clientWith(token);
   changed();
 }
 
 export async function signIn(username: string, password: string): Promise<void> {
-  const fresh = new RosterClient({ baseUrl: apiRoot() });
-  const token = await fresh.login(username, password);
+  const token = await clientWith(undefined).login(username, password);
   useToken(token.access_token);
 }
 
@@ -67,7 +81,7 @@ export async function signOut(): Promise<void> {
 /** Forgets the token (it was refused: expired, revoked, or the account deactivated). */
 export function forget(): void {
   sessionStorage.removeItem(TOKEN_KEY);
-  client = new RosterClient({ baseUrl: apiRoot() });
+  client = clientWith(undefined);
   changed();
 }
 
@@ -78,7 +92,6 @@ const roles = new Map<string, Promise<Role | undefined>>();
 export function currentAccount(): Promise<UserRead> {
   me ??= ok(client.api.GET('/api/v1/users/me')).catch((error: unknown) => {
     me = undefined;
-    if (error instanceof RosterError && error.status === 401) forget();
     throw error;
   });
   return me;
@@ -103,4 +116,36 @@ export function roleIn(organizationId: string): Promise<Role | undefined> {
 /** Forgets cached roles (after a membership change). */
 export function rolesChanged(): void {
   roles.clear();
+}
+
+const SSO_NONCE_KEY = 'roster.sso-nonce';
+
+/**
+ * Where the single sign-on button goes: a fresh nonce, kept in this tab, travels with the login
+ * and comes back with the token, so that a token planted in a link is never taken.
+ */
+export function ssoLoginUrl(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  const nonce = btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+  sessionStorage.setItem(SSO_NONCE_KEY, nonce);
+  return `${apiRoot()}/api/v1/auth/sso/login?console=${nonce}`;
+}
+
+/**
+ * What single sign-on sent back in the address fragment, if this tab started it: the token is
+ * used, an error returned to be shown. The fragment is removed from the address either way.
+ */
+export function takeSsoResult(): { error?: string } {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (!fragment.has('access_token') && !fragment.has('sso_error')) return {};
+  history.replaceState(null, '', location.pathname + location.search);
+  const expected = sessionStorage.getItem(SSO_NONCE_KEY);
+  sessionStorage.removeItem(SSO_NONCE_KEY);
+  if (expected === null || fragment.get('nonce') !== expected) return {};
+  const token = fragment.get('access_token');
+  if (token) useToken(token);
+  return { error: fragment.get('sso_error') ?? undefined };
 }

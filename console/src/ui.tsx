@@ -75,10 +75,15 @@ export function Notice({ children }: { children: ComponentChildren }) {
   );
 }
 
-/** A page's heading: it takes the focus when the page opens, so keyboards start there. */
+/** The page whose heading last took the focus (a filter change re-renders a page without moving it). */
+let focusedPage: string | undefined;
+
+/** A page's heading: it takes the focus when a page opens, so keyboards and screen readers start there. */
 export function PageTitle({ children }: { children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
+    if (focusedPage === location.pathname) return;
+    focusedPage = location.pathname;
     ref.current?.focus({ preventScroll: true });
   }, []);
   return (
@@ -239,12 +244,15 @@ export function CheckField({
   );
 }
 
-/** A secret shown once (a new API key or webhook secret), with a button that copies it. */
+/**
+ * A secret shown once (a new API key or webhook secret), with a button that copies it. The
+ * announcement says that it is there; the secret itself is not read out.
+ */
 export function OnceSecret({ label, value }: { label: string; value: string }) {
   const [copied, setCopied] = useState(false);
   return (
-    <div class="secret" role="status">
-      <p>
+    <div class="secret">
+      <p role="status">
         <strong>{label}</strong> It is shown only now: copy it and keep it somewhere safe.
       </p>
       <code data-testid="secret">{value}</code>
@@ -260,6 +268,44 @@ export function OnceSecret({ label, value }: { label: string; value: string }) {
         {copied ? 'Copied' : 'Copy'}
       </button>
     </div>
+  );
+}
+
+/**
+ * A button for an action that cannot be undone: the first press asks ("Confirm: Delete"),
+ * the second does it; leaving the button (Escape, or the focus going elsewhere) cancels.
+ */
+export function ConfirmButton({
+  label,
+  onConfirm,
+  disabled,
+  small,
+  accessibleName,
+}: {
+  label: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  small?: boolean;
+  /** A longer name for screen readers ("Delete key ci"). */
+  accessibleName?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <button
+      type="button"
+      class={small ? 'danger small' : 'danger'}
+      disabled={disabled}
+      aria-label={accessibleName ? (asking ? `Confirm: ${accessibleName}` : accessibleName) : undefined}
+      onBlur={() => setAsking(false)}
+      onKeyDown={(event) => event.key === 'Escape' && setAsking(false)}
+      onClick={() => {
+        if (!asking) return setAsking(true);
+        setAsking(false);
+        onConfirm();
+      }}
+    >
+      {asking ? `Confirm: ${label}` : label}
+    </button>
   );
 }
 

@@ -18,7 +18,7 @@ import { KeyError } from '../domain/errors.js';
 /** Where `npm run build` writes the console (the same from src/ and from dist/). */
 export const CONSOLE_DIR = fileURLToPath(new URL('../../dist/console', import.meta.url));
 
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'self'",
   "base-uri 'self'",
   "script-src 'self'",
@@ -30,7 +30,14 @@ export const CONSOLE_CSP = [
   "object-src 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+
+/** The console page's policy: no inline script or style at all; https deployments upgrade every request. */
+export function consoleCsp(publicUrl: string | undefined): string {
+  return [...CONSOLE_CSP, ...(publicUrl?.startsWith('https://') ? ['upgrade-insecure-requests'] : [])].join('; ');
+}
+
+const SSO_TAG = '<meta name="roster-sso" content="" />';
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -53,6 +60,8 @@ export interface ConsoleOptions {
   dir?: string;
   /** The provider's name when single sign-on is configured: the sign-in page offers it. */
   ssoProvider?: string;
+  /** ROSTER_PUBLIC_URL. */
+  publicUrl?: string;
 }
 
 function escapeAttribute(value: string): string {
@@ -80,18 +89,20 @@ function loadAssets(dir: string): Map<string, Asset> {
 async function consolePlugin(app: FastifyInstance, options: ConsoleOptions) {
   const dir = options.dir ?? CONSOLE_DIR;
   const indexPath = join(dir, 'index.html');
-  const page = existsSync(indexPath)
-    ? readFileSync(indexPath, 'utf8').replace(
-        '<meta name="roster-sso" content="" />',
-        `<meta name="roster-sso" content="${escapeAttribute(options.ssoProvider ?? '')}" />`,
-      )
-    : undefined;
+  let page: string | undefined;
+  if (existsSync(indexPath)) {
+    const built = readFileSync(indexPath, 'utf8');
+    if (!built.includes(SSO_TAG)) throw new Error(`the console's page (${indexPath}) lacks its single sign-on tag`);
+    const tag = `<meta name="roster-sso" content="${escapeAttribute(options.ssoProvider ?? '')}" />`;
+    page = built.replace(SSO_TAG, () => tag);
+  }
+  const csp = consoleCsp(options.publicUrl);
   const assets = loadAssets(dir);
 
   const sendPage = async (_request: FastifyRequest, reply: FastifyReply) => {
     if (page === undefined) throw new KeyError('the console is not built: run npm run build');
     return reply
-      .header('content-security-policy', CONSOLE_CSP)
+      .header('content-security-policy', csp)
       .header('cache-control', 'no-cache')
       .type('text/html; charset=utf-8')
       .send(page);

@@ -1399,8 +1399,8 @@ export interface operations {
     ssoLogin: {
         parameters: {
             query?: {
-                /** @description true when the login starts from the console (/admin): the callback then redirects to the console with the token in the address fragment, which never reaches a server. */
-                console?: boolean;
+                /** @description Set by the console (/admin): a nonce of the browser tab that starts the login. The callback then redirects to the console with the token and this nonce in the address fragment (which never reaches a server); the console takes only a token that carries its own nonce. */
+                console?: string;
             };
             header?: never;
             path?: never;
@@ -1484,7 +1484,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description A login started from the console: back to it, with `access_token` and `expires_in` (or `sso_error`) in the fragment */
+            /** @description A login started from the console: back to it, with `access_token`, `expires_in` and the console nonce (or `sso_error` and `nonce`) in the fragment */
             303: {
                 headers: {
                     [name: string]: unknown;

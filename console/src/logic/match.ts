@@ -10,7 +10,11 @@ export function match(pattern: string, path: string): Record<string, string> | u
     const value = have[i] ?? '';
     if (part.startsWith(':')) {
       if (value === '') return undefined;
-      params[part.slice(1)] = decodeURIComponent(value);
+      try {
+        params[part.slice(1)] = decodeURIComponent(value);
+      } catch {
+        return undefined; // a malformed escape: no such page
+      }
     } else if (part !== value) return undefined;
   }
   return params;

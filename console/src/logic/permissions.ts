@@ -53,8 +53,9 @@ export function userActions(viewer: Viewer, target: Account): UserActions {
     editIdentity: editProfile && target.oauth_provider === null,
     setActive: (me.is_superuser || orgAdmin) && !self,
     setSuperuser: me.is_superuser && !target.is_service_account && !self,
-    resetPassword: me.is_superuser && !target.is_service_account && target.oauth_provider === null,
-    changeOwnPassword: self && !me.is_superuser && target.oauth_provider === null && !target.is_service_account,
+    // Changing one's own password always needs the current one, superuser or not.
+    resetPassword: me.is_superuser && !self && !target.is_service_account && target.oauth_provider === null,
+    changeOwnPassword: self && target.oauth_provider === null && !target.is_service_account,
     clearLoginFailures: me.is_superuser && !target.is_service_account,
     delete: me.is_superuser || self || orgAdmin,
     manageApiKeys: target.is_service_account && (me.is_superuser || orgAdmin),
@@ -71,17 +72,34 @@ export interface OrganizationActions {
   createServiceAccount: boolean;
 }
 
+/** An organization's admins, and superusers, administer it; its editors (and they) create workspaces. */
 export function organizationActions(viewer: Viewer, organizationId: string): OrganizationActions {
   const role = viewer.roles.get(organizationId);
-  const admin = role === 'admin';
+  const admin = role === 'admin' || viewer.me.is_superuser;
   return {
     edit: admin,
-    delete: admin || viewer.me.is_superuser,
+    delete: admin,
     invite: admin,
     changeRoles: admin,
     addMembersDirectly: viewer.me.is_superuser,
     createWorkspace: admin || role === 'editor',
     createServiceAccount: admin,
+  };
+}
+
+export interface WorkspaceActions {
+  /** Rename, describe, delete, and manage its members. */
+  administer: boolean;
+}
+
+/** A workspace is administered by its organization's admins, its own admins, and superusers. */
+export function workspaceActions(
+  viewer: Viewer,
+  organizationId: string,
+  workspaceRole: Role | undefined,
+): WorkspaceActions {
+  return {
+    administer: viewer.me.is_superuser || viewer.roles.get(organizationId) === 'admin' || workspaceRole === 'admin',
   };
 }
 

@@ -50,12 +50,25 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(true);
   const [follow, setFollow] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [arrived, setArrived] = useState(0);
   const cursorRef = useRef<string | undefined>(undefined);
+
+  /** Adds a page after what is shown (each event once), and moves the cursor past it. */
+  const append = (page: { events: EventRead[]; next: string | undefined }) => {
+    setEvents((shown) => {
+      const seen = new Set(shown.map((e) => e.id));
+      return [...shown, ...page.events.filter((e) => !seen.has(e.id))];
+    });
+    cursorRef.current = page.next ?? page.events[page.events.length - 1]?.id ?? cursorRef.current;
+    setCursor(cursorRef.current);
+  };
 
   // Oldest first: the first page, then "more" until the end of the feed.
   useEffect(() => {
     let live = true;
     setLoading(true);
+    setError(undefined);
     setEvents([]);
     fetchEvents(applied, undefined, 0).then(
       (page) => {
@@ -87,9 +100,8 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
         try {
           const page = await fetchEvents(applied, cursorRef.current, 25, abort.signal);
           if (page.events.length > 0) {
-            setEvents((shown) => [...shown, ...page.events]);
-            cursorRef.current = page.next ?? page.events[page.events.length - 1]?.id ?? cursorRef.current;
-            setCursor(cursorRef.current);
+            append(page);
+            setArrived((n) => n + page.events.length);
           }
         } catch (caught) {
           if (abort.signal.aborted) return;
@@ -129,7 +141,17 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
           </button>
         </div>
       </form>
-      <CheckField label="Follow live" checked={follow} onChange={setFollow} />
+      <CheckField
+        label="Follow live"
+        checked={follow}
+        onChange={(on) => {
+          setArrived(0);
+          setFollow(on);
+        }}
+      />
+      <p class="muted" role="status">
+        {follow ? `Following: ${arrived} new event${arrived === 1 ? '' : 's'} since.` : ''}
+      </p>
       <ErrorBox error={error} />
       {loading && <Loading />}
       <div class="table-scroll">
@@ -144,7 +166,7 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
               <th scope="col">Changes</th>
             </tr>
           </thead>
-          <tbody aria-live={follow ? 'polite' : 'off'}>
+          <tbody>
             {events.map((event) => (
               <tr key={event.id}>
                 <td>{formatTime(event.occurred)}</td>
@@ -173,19 +195,21 @@ export function EventsPage({ query }: { query: URLSearchParams }) {
         </table>
       </div>
       {!loading && events.length === 0 && <p>No event matches.</p>}
-      {more && (
+      {more && !follow && (
         <button
           type="button"
-          onClick={() =>
-            void fetchEvents(applied, cursor, 0).then((page) => {
-              setEvents((shown) => [...shown, ...page.events]);
-              cursorRef.current = page.next ?? page.events[page.events.length - 1]?.id ?? cursorRef.current;
-              setCursor(cursorRef.current);
-              setMore(page.next !== undefined);
-            }, setError)
-          }
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            void fetchEvents(applied, cursor, 0)
+              .then((page) => {
+                append(page);
+                setMore(page.next !== undefined);
+              }, setError)
+              .finally(() => setBusy(false));
+          }}
         >
-          Older pages: show more
+          Show more (newer events)
         </button>
       )}
     </section>

@@ -1,7 +1,7 @@
 /** Sign in with a username (or email) and password, or through single sign-on when the server has it. */
 import { useState } from 'preact/hooks';
 import { ErrorBox, PageTitle, TextField, useAction } from '../ui.js';
-import { apiRoot, signIn } from '../session.js';
+import { signIn, ssoLoginUrl } from '../session.js';
 
 /** The provider's name when single sign-on is configured (the server writes it into the page). */
 function ssoProvider(): string | undefined {
@@ -44,9 +44,9 @@ export function LoginPage({ onSignedIn, ssoError }: { onSignedIn: () => void; ss
       )}
       {sso && (
         <p>
-          <a class="button" href={`${apiRoot()}/api/v1/auth/sso/login?console=true`}>
+          <button type="button" class="primary" onClick={() => location.assign(ssoLoginUrl())}>
             Sign in with {sso}
-          </a>
+          </button>
         </p>
       )}
     </section>

@@ -6,13 +6,19 @@ import { type OrganizationActions, organizationActions, type Role, type Viewer }
 import { navigate } from '../router.js';
 import { api, roleIn, rolesChanged } from '../session.js';
 import type { Organization } from '../types.js';
-import { ErrorBox, Link, Loading, Notice, PageTitle, SelectField, TextField, useAction, useLoad } from '../ui.js';
-
-const ROLES: [Role, string][] = [
-  ['admin', 'admin'],
-  ['editor', 'editor'],
-  ['viewer', 'viewer'],
-];
+import { RoleChanger, ROLES } from './roles.js';
+import {
+  ConfirmButton,
+  ErrorBox,
+  Link,
+  Loading,
+  Notice,
+  PageTitle,
+  SelectField,
+  TextField,
+  useAction,
+  useLoad,
+} from '../ui.js';
 
 export function OrganizationPage({ viewer, id }: { viewer: Viewer; id: string }) {
   const org = useLoad(async () => {
@@ -90,11 +96,10 @@ function Details({
           </button>
         )}
         {actions.delete && (
-          <button
-            type="button"
-            class="danger"
+          <ConfirmButton
+            label="Delete organization"
             disabled={action.busy}
-            onClick={() =>
+            onConfirm={() =>
               void action.run(async () => {
                 const { error, response } = await api().api.DELETE('/api/v1/organizations/{organization_id}', {
                   params: { path: { organization_id: org.id } },
@@ -104,9 +109,7 @@ function Details({
                 navigate('/organizations');
               })
             }
-          >
-            Delete organization
-          </button>
+          />
         )}
       </div>
     </form>
@@ -158,32 +161,23 @@ function Members({ id, viewer, actions }: { id: string; viewer: Viewer; actions:
                   </td>
                   <td>
                     {actions.changeRoles ? (
-                      <select
-                        aria-label={`Role of ${member.user.username}`}
-                        value={member.role}
-                        onChange={(event) =>
-                          void put(member.user.id, (event.target as HTMLSelectElement).value as Role)
-                        }
-                      >
-                        {ROLES.map(([value, text]) => (
-                          <option key={value} value={value}>
-                            {text}
-                          </option>
-                        ))}
-                      </select>
+                      <RoleChanger
+                        username={member.user.username}
+                        role={member.role}
+                        onSave={(role) => put(member.user.id, role)}
+                      />
                     ) : (
                       member.role
                     )}
                   </td>
                   <td>
                     {(actions.changeRoles || member.user.id === viewer.me.id) && (
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={
+                      <ConfirmButton
+                        label={member.user.id === viewer.me.id ? 'Leave' : 'Remove'}
+                        accessibleName={
                           member.user.id === viewer.me.id ? 'Leave the organization' : `Remove ${member.user.username}`
                         }
-                        onClick={() =>
+                        onConfirm={() =>
                           void action.run(async () => {
                             const { error, response } = await api().api.DELETE(
                               '/api/v1/organizations/{organization_id}/members/{user_id}',
@@ -194,9 +188,7 @@ function Members({ id, viewer, actions }: { id: string; viewer: Viewer; actions:
                             members.reload();
                           })
                         }
-                      >
-                        {member.user.id === viewer.me.id ? 'Leave' : 'Remove'}
-                      </button>
+                      />
                     )}
                   </td>
                 </tr>
@@ -270,11 +262,10 @@ function Invitations({ id }: { id: string }) {
                   <td>{formatTime(invitation.expires)}</td>
                   <td>
                     {invitation.status === 'pending' && (
-                      <button
-                        type="button"
-                        class="danger"
-                        aria-label={`Revoke the invitation of ${invitation.email ?? invitation.user_id}`}
-                        onClick={() =>
+                      <ConfirmButton
+                        label="Revoke"
+                        accessibleName={`Revoke the invitation of ${invitation.email ?? invitation.user_id}`}
+                        onConfirm={() =>
                           void action.run(async () => {
                             const { error, response } = await api().api.DELETE(
                               '/api/v1/organizations/{organization_id}/invitations/{invitation_id}',
@@ -284,9 +275,7 @@ function Invitations({ id }: { id: string }) {
                             list.reload();
                           })
                         }
-                      >
-                        Revoke
-                      </button>
+                      />
                     )}
                   </td>
                 </tr>
@@ -341,14 +330,14 @@ function Workspaces({ id, actions }: { id: string; actions: OrganizationActions 
         <ul>
           {list.data.map((workspace) => (
             <li key={workspace.id}>
-              {workspace.name}
+              <Link to={`/workspaces/${workspace.id}`}>{workspace.name}</Link>
               {workspace.description ? ` — ${workspace.description}` : ''}{' '}
               {actions.edit && (
-                <button
-                  type="button"
-                  class="danger small"
-                  aria-label={`Delete workspace ${workspace.name}`}
-                  onClick={() =>
+                <ConfirmButton
+                  label="Delete"
+                  accessibleName={`Delete workspace ${workspace.name}`}
+                  small
+                  onConfirm={() =>
                     void action.run(async () => {
                       const { error, response } = await api().api.DELETE('/api/v1/workspaces/{workspace_id}', {
                         params: { path: { workspace_id: workspace.id } },
@@ -357,9 +346,7 @@ function Workspaces({ id, actions }: { id: string; actions: OrganizationActions 
                       list.reload();
                     })
                   }
-                >
-                  Delete
-                </button>
+                />
               )}
             </li>
           ))}

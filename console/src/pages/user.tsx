@@ -4,15 +4,16 @@
  * service account, and delete after a dry-run preview.
  */
 import { errorOf, type UserRead } from '@roster/client';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Conflict, conflictOf, patchOf, type Values } from '../logic/conflict.js';
 import { accountKind, formatTime, formatValue } from '../logic/format.js';
 import { type UserActions, userActions, type Viewer } from '../logic/permissions.js';
 import { navigate } from '../router.js';
-import { api, roleIn } from '../session.js';
+import { api, forget, roleIn } from '../session.js';
 import type { ApiKey, DeletionPlan, UserUpdate } from '../types.js';
 import {
   CheckField,
+  ConfirmButton,
   ErrorBox,
   Link,
   Loading,
@@ -208,7 +209,11 @@ function EditForm({ loaded, onSaved }: { loaded: Loaded; onSaved: () => void }) 
             <button
               type="button"
               onClick={() => {
+                // Their version, with every change of this form on top (the fields both changed included).
+                const merged: Values = { ...conflict.current };
+                for (const c of conflict.conflict.mine) merged[c.field] = c.to;
                 setBase(conflict.current);
+                setValues(merged);
                 setEtag(conflict.etag);
                 setConflict(undefined);
               }}
@@ -229,7 +234,7 @@ function EditForm({ loaded, onSaved }: { loaded: Loaded; onSaved: () => void }) 
 }
 
 function AccountControls({ loaded, viewer, onChanged }: { loaded: Loaded; viewer: Viewer; onChanged: () => void }) {
-  const { user, actions, etag } = loaded;
+  const { user, actions } = loaded;
   const action = useAction();
   const [password, setPassword] = useState('');
   const [current, setCurrent] = useState('');
@@ -238,8 +243,9 @@ function AccountControls({ loaded, viewer, onChanged }: { loaded: Loaded; viewer
     return null;
   const patch = (body: UserUpdate, message: string) =>
     action.run(async () => {
+      // One field set on its own, whatever the rest of the account is now: no If-Match.
       const { error, response } = await api().api.PATCH('/api/v1/users/{user_id}', {
-        params: { path: { user_id: user.id }, header: { 'if-match': etag } },
+        params: { path: { user_id: user.id } },
         body,
       });
       if (!response.ok) throw errorOf(response, error);
@@ -366,11 +372,10 @@ function ApiKeys({ userId }: { userId: string }) {
                   <td>{key.expires ? formatTime(key.expires) : 'never'}</td>
                   <td>{formatTime(key.last_used) || 'never'}</td>
                   <td>
-                    <button
-                      type="button"
-                      class="danger"
-                      aria-label={`Delete key ${key.name}`}
-                      onClick={() =>
+                    <ConfirmButton
+                      label="Delete"
+                      accessibleName={`Delete key ${key.name}`}
+                      onConfirm={() =>
                         void action.run(async () => {
                           const { error, response } = await api().api.DELETE(
                             '/api/v1/users/{user_id}/api_keys/{api_key_id}',
@@ -382,9 +387,7 @@ function ApiKeys({ userId }: { userId: string }) {
                           keys.reload();
                         })
                       }
-                    >
-                      Delete
-                    </button>
+                    />
                   </td>
                 </tr>
               ))}
@@ -431,6 +434,11 @@ async function dryRun(userId: string): Promise<DeletionPlan> {
 function DeleteAccount({ user, viewer }: { user: UserRead; viewer: Viewer }) {
   const [plan, setPlan] = useState<DeletionPlan | undefined>();
   const action = useAction();
+  const planHeading = useRef<HTMLHeadingElement>(null);
+  // The preview replaces its button: the focus goes to what it found.
+  useEffect(() => {
+    if (plan) planHeading.current?.focus();
+  }, [plan]);
   return (
     <div class="card">
       <h2>Delete</h2>
@@ -447,7 +455,9 @@ function DeleteAccount({ user, viewer }: { user: UserRead; viewer: Viewer }) {
       )}
       {plan && (
         <div data-testid="deletion-plan">
-          <h3>What goes</h3>
+          <h3 ref={planHeading} tabIndex={-1}>
+            What goes
+          </h3>
           <ul>
             <li>the account {user.username}</li>
             {plan.organization_memberships.map((m) => (
@@ -488,7 +498,8 @@ function DeleteAccount({ user, viewer }: { user: UserRead; viewer: Viewer }) {
                     params: { path: { user_id: user.id } },
                   });
                   if (!response.ok) throw errorOf(response, error);
-                  if (user.id === viewer.me.id) location.reload();
+                  // Deleting oneself ends the session: its token no longer works.
+                  if (user.id === viewer.me.id) forget();
                   else navigate('/users');
                 })
               }

@@ -161,7 +161,7 @@ export function UsersPage({ viewer, query }: { viewer: Viewer; query: URLSearchP
           <nav class="pager" aria-label="Pages">
             <button
               type="button"
-              disabled={trail.length === 0}
+              disabled={page.loading || trail.length === 0}
               onClick={() => {
                 setAfter(trail[trail.length - 1]);
                 setTrail(trail.slice(0, -1));
@@ -171,7 +171,7 @@ export function UsersPage({ viewer, query }: { viewer: Viewer; query: URLSearchP
             </button>
             <button
               type="button"
-              disabled={page.data.next === undefined}
+              disabled={page.loading || page.data.next === undefined}
               onClick={() => {
                 setTrail([...trail, after]);
                 setAfter(page.data?.next);

@@ -21,10 +21,10 @@ const tags = ['auth'];
 
 const LoginQuery = Type.Object({
   console: Type.Optional(
-    Type.Boolean({
-      default: false,
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{16,64}$',
       description:
-        'true when the login starts from the console (/admin): the callback then redirects to the console with the token in the address fragment, which never reaches a server.',
+        'Set by the console (/admin): a nonce of the browser tab that starts the login. The callback then redirects to the console with the token and this nonce in the address fragment (which never reaches a server); the console takes only a token that carries its own nonce.',
     }),
   ),
 });
@@ -74,7 +74,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
         maxAge: SSO_LOGIN_TTL_SECONDS,
       } as const;
       reply.setCookie(STATE_COOKIE, state, cookie);
-      if (request.query.console) reply.setCookie(CONSOLE_COOKIE, '1', cookie);
+      if (request.query.console) reply.setCookie(CONSOLE_COOKIE, request.query.console, cookie);
       else reply.clearCookie(CONSOLE_COOKIE, { path: cookiePath });
       reply.header('cache-control', 'no-store');
       return reply.redirect(url, 302);
@@ -95,7 +95,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
           200: AccessTokenSchema,
           303: Type.Null({
             description:
-              'A login started from the console: back to it, with `access_token` and `expires_in` (or `sso_error`) in the fragment',
+              'A login started from the console: back to it, with `access_token`, `expires_in` and the console nonce (or `sso_error` and `nonce`) in the fragment',
           }),
           ...errorResponses(401, 404, 409),
         },
@@ -106,7 +106,8 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
       const raw = request.cookies[STATE_COOKIE];
       const unsigned = raw === undefined ? undefined : request.unsignCookie(raw);
       const fromConsole = request.cookies[CONSOLE_COOKIE];
-      const toConsole = fromConsole !== undefined && request.unsignCookie(fromConsole).valid;
+      const consoleCookie = fromConsole === undefined ? undefined : request.unsignCookie(fromConsole);
+      const nonce = consoleCookie?.valid ? consoleCookie.value : null;
       reply.clearCookie(STATE_COOKIE, { path: cookiePath });
       reply.clearCookie(CONSOLE_COOKIE, { path: cookiePath });
       reply.header('cache-control', 'no-store');
@@ -118,7 +119,7 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
         unsigned?.valid ? (unsigned.value ?? undefined) : undefined,
         requestContext(request),
       );
-      if (!toConsole) return completing;
+      if (!nonce) return completing;
       // The console reads the fragment and drops it from the address at once.
       const consolePath = `${external ? external.pathname.replace(/\/+$/, '') : ''}/admin/`;
       try {
@@ -126,11 +127,12 @@ export const ssoRoutes: FastifyPluginAsyncTypebox<SsoRoutesOptions> = async (app
         const fragment = new URLSearchParams({
           access_token: token.access_token,
           expires_in: String(token.expires_in),
+          nonce,
         });
         return reply.redirect(`${consolePath}#${fragment}`, 303);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        return reply.redirect(`${consolePath}#${new URLSearchParams({ sso_error: error.message })}`, 303);
+        return reply.redirect(`${consolePath}#${new URLSearchParams({ sso_error: error.message, nonce })}`, 303);
       }
     },
   );
