@@ -612,7 +612,10 @@ for (const engine of SCREENSHOTS ? [] : engines()) {
         await on.goBack().catch(() => null);
         visited.push(on.url());
       }
-      assert.ok(visited.some((url) => url.startsWith(idp.issuer)), `the walk reached the provider: ${visited}`);
+      assert.ok(
+        visited.some((url) => url.startsWith(idp.issuer)),
+        `the walk reached the provider: ${visited}`,
+      );
       for (const url of visited) assert.doesNotMatch(url, /access_token/, 'the history holds no token');
       await session.close();
     });
