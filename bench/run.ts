@@ -6,11 +6,13 @@
  * writes it as JSON under bench/results/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
 import pg from 'pg';
 import { openDatabase } from '../dist/db/dialect.js';
 import { encodeCursor } from '../dist/http/pagination.js';
@@ -116,7 +118,10 @@ function start(command: string[], extraEnv: Record<string, string>): Promise<{ c
 const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
 const roster = await start([...profile, '--max-semi-space-size=4', 'dist/server.js'], { ROSTER_PORT: '0' });
 const hello = await start(['bench/hello.mjs'], {});
-const children = [roster.child, hello.child];
+// The minimal reference (bench/minimal.mjs) on the same database, with a token of its own.
+const referenceSecret = randomBytes(32).toString('base64url');
+const reference = await start(['bench/minimal.mjs'], { BENCH_TOKEN_SECRET: referenceSecret });
+const children = [roster.child, hello.child, reference.child];
 const stopAll = () => {
   for (const child of children) child.kill('SIGTERM');
 };
@@ -143,6 +148,12 @@ const loginResponse = await fetch(`${roster.url}/api/v1/auth/login`, {
 });
 const token = ((await loginResponse.json()) as { access_token: string }).access_token;
 if (!token) fail('cannot log in as the admin');
+const adminId = (await call('/api/v1/users/me')).body.id as string;
+const referenceToken = await new SignJWT({})
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject(adminId)
+  .setExpirationTime('24h')
+  .sign(new TextEncoder().encode(referenceSecret));
 
 // ---- random existing targets, read from the database ----
 const sampleSize = 5000;
@@ -201,6 +212,22 @@ async function check(): Promise<void> {
   if (byOffset.status !== 200 || JSON.stringify(byOffset.body) !== JSON.stringify(byCursor.body)) {
     fail(`the page after the cursor at ${DEPTH} differs from the page at offset ${DEPTH}`);
   }
+  // The minimal reference answers what Roster answers.
+  const sorted = (value: unknown) =>
+    JSON.stringify(value, (_k, v) =>
+      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v,
+    );
+  for (const target of targets.slice(0, 10)) {
+    for (const path of [`/api/v1/users/${target.id}`, `/api/v1/users?email=${encodeURIComponent(target.email!)}`]) {
+      const fromRoster = await call(path);
+      const fromReference = await fetch(`${reference.url}${path}`, {
+        headers: { authorization: `Bearer ${referenceToken}` },
+      });
+      const body = await fromReference.json();
+      if (fromReference.status !== 200 || sorted(body) !== sorted(fromRoster.body))
+        fail(`the minimal reference answers ${path} differently`);
+    }
+  }
   const total = await call('/api/v1/users?include_total=true&limit=1');
   if (Number(total.headers.get('x-total-count')) !== USERS + 1)
     fail(`X-Total-Count ${total.headers.get('x-total-count')} != ${USERS + 1}`);
@@ -216,7 +243,9 @@ await check();
 // ---- load ----
 interface Scenario {
   name: string;
-  server: 'hello' | 'roster';
+  server: 'hello' | 'roster' | 'reference';
+  /** A reference scenario: the Roster scenario it is the floor of. */
+  referenceOf?: string;
   method?: 'GET' | 'PATCH';
   path: () => string;
   body?: () => string;
@@ -234,6 +263,18 @@ const deliveriesReceived = async () => Number(await (await fetch(`${receiver.url
 let webhookId = '';
 const scenarios: Scenario[] = [
   { name: 'ceiling: bare Fastify hello', server: 'hello', path: () => '/' },
+  {
+    name: 'minimal reference: list by email',
+    server: 'reference',
+    referenceOf: 'list by email',
+    path: () => `/api/v1/users?email=${encodeURIComponent(pick(targets).email!)}`,
+  },
+  {
+    name: 'minimal reference: get by id',
+    server: 'reference',
+    referenceOf: 'get by id',
+    path: () => `/api/v1/users/${pick(targets).id}`,
+  },
   {
     name: 'list by email',
     server: 'roster',
@@ -285,11 +326,15 @@ const scenarios: Scenario[] = [
       if (deleted.status !== 204) fail(`webhook delete: ${deleted.status}`);
     },
   },
-].filter(
+];
+const chosen = (name: string) =>
+  args.only === undefined || args.only.split(',').some((prefix) => name.startsWith(prefix));
+// The ceiling always runs; a reference runs with the scenario it is the floor of.
+const selected = scenarios.filter(
   (scenario) =>
     scenario.server === 'hello' ||
-    args.only === undefined ||
-    args.only.split(',').some((prefix) => scenario.name.startsWith(prefix)),
+    chosen(scenario.name) ||
+    (scenario.referenceOf !== undefined && chosen(scenario.referenceOf)),
 );
 
 function percentile(sorted: number[], p: number): number {
@@ -300,10 +345,13 @@ function percentile(sorted: number[], p: number): number {
 async function load(scenario: Scenario, seconds: number, connections = CONNECTIONS) {
   const latencies: number[] = [];
   const instance = autocannon({
-    url: scenario.server === 'hello' ? hello.url : roster.url,
+    url: { hello: hello.url, roster: roster.url, reference: reference.url }[scenario.server],
     connections,
     duration: seconds,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${scenario.server === 'reference' ? referenceToken : token}`,
+      'content-type': 'application/json',
+    },
     requests: [
       {
         method: scenario.method ?? 'GET',
@@ -324,10 +372,15 @@ async function load(scenario: Scenario, seconds: number, connections = CONNECTIO
 }
 
 const rows: Record<string, unknown>[] = [];
+/** Roster's req/s over its minimal reference's in the same round (null when it has none). */
+function referenceRatio(round: number, name: string, rps: number): number | null {
+  const floor = rows.find((r) => r.round === round && r.reference_of === name);
+  return floor ? Number((rps / Number(floor.requests_per_s)).toFixed(3)) : null;
+}
 let ceiling = 0;
 let rssAfterReads = 0;
 for (let round = 1; round <= ROUNDS; round++) {
-  for (const scenario of scenarios) {
+  for (const scenario of selected) {
     process.stderr.write(`bench: ${ROUNDS > 1 ? `round ${round}: ` : ''}${scenario.name}\n`);
     await scenario.before?.();
     await load(scenario, WARMUP);
@@ -352,13 +405,17 @@ for (let round = 1; round <= ROUNDS; round++) {
       p50_ms: Number(percentile(latencies, 50).toFixed(2)),
       p99_ms: Number(percentile(latencies, 99).toFixed(2)),
       ratio_to_ceiling: Number((rps / ceiling).toFixed(3)),
+      ratio_to_reference: referenceRatio(round, scenario.name, rps),
       single_connection_p50_ms: Number(percentile(single.latencies, 50).toFixed(2)),
       single_connection_p99_ms: Number(percentile(single.latencies, 99).toFixed(2)),
       ...(scenario.before ? { deliveries_received_during_load: received } : {}),
+      ...(scenario.referenceOf ? { reference_of: scenario.referenceOf } : {}),
     });
   }
 }
 const rssEnd = rssMb(roster.child.pid!);
+// Without a PATCH scenario, every scenario read.
+if (rssAfterReads === 0) rssAfterReads = rssEnd;
 await check();
 
 const report = {
@@ -381,7 +438,17 @@ const report = {
 const file = join(resultsDir, `bench-${stamp}.json`);
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
 
-const header = ['round', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'x ceiling', '1-conn p50 ms', '1-conn p99 ms'];
+const header = [
+  'round',
+  'scenario',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'x ceiling',
+  'x reference',
+  '1-conn p50 ms',
+  '1-conn p99 ms',
+];
 const lines = rows.map((r) =>
   [
     r.round,
@@ -390,6 +457,7 @@ const lines = rows.map((r) =>
     r.p50_ms,
     r.p99_ms,
     r.ratio_to_ceiling,
+    r.ratio_to_reference ?? '',
     r.single_connection_p50_ms,
     r.single_connection_p99_ms,
   ].map(String),
@@ -404,11 +472,27 @@ process.stdout.write(
     `|${widths.map((w, i) => (i === 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`,
     ...lines.map(format),
     ...patchRatio(),
+    ...referenceSummary(),
     `seeding: ${seedSeconds.toFixed(1)} s; server RSS after the read scenarios: ${rssAfterReads.toFixed(0)} MB, at the end: ${rssEnd.toFixed(0)} MB`,
     `written to ${file}`,
     '',
   ].join('\n'),
 );
+/** The median over the rounds of each ratio to the minimal reference. */
+function referenceSummary(): string[] {
+  const names = [...new Set(rows.filter((r) => r.ratio_to_reference !== null).map((r) => String(r.scenario)))];
+  return names.map((name) => {
+    const ratios = rows
+      .filter((r) => r.scenario === name && r.ratio_to_reference !== null)
+      .map((r) => Number(r.ratio_to_reference))
+      .sort((a, b) => a - b);
+    const median =
+      ratios.length % 2
+        ? ratios[(ratios.length - 1) / 2]!
+        : (ratios[ratios.length / 2 - 1]! + ratios[ratios.length / 2]!) / 2;
+    return `${name} / minimal reference: ${ratios.map((r) => r.toFixed(3)).join(', ')} (median ${median.toFixed(3)} over ${ratios.length} round${ratios.length === 1 ? '' : 's'})`;
+  });
+}
 function patchRatio(): string[] {
   const lines: string[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
