@@ -141,6 +141,7 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
           };
         });
       // A page opens with the focus on its heading; the skip link comes first in the tab order.
+      await on.waitForFunction(() => document.activeElement?.tagName === 'H1', null, DEADLINE);
       const title = { ...(await focused()), outline: undefined };
       assert.deepEqual(title, { tag: 'H1', text: 'Sign in to Roster', outline: undefined });
       await on.keyboard.press('Shift+Tab');
@@ -148,6 +149,8 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       assert.deepEqual([skip.tag, skip.text], ['A', 'Skip to the content']);
       assert.equal(skip.outline, 'solid 3px');
       await signIn(on, server.url, 'admin', ADMIN);
+      // The heading takes the focus once the page has rendered.
+      await on.waitForFunction(() => document.activeElement?.tagName === 'H1', null, DEADLINE);
       assert.deepEqual({ ...(await focused()), outline: undefined }, { tag: 'H1', text: 'Users', outline: undefined });
       await on.keyboard.press('Tab');
       const search = await focused();
@@ -161,6 +164,7 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       assert.equal((await focused()).text, 'alice');
       await on.keyboard.press('Enter');
       await heading(on, 'alice');
+      await on.waitForFunction(() => document.activeElement?.tagName === 'H1', null, DEADLINE);
       assert.deepEqual({ ...(await focused()), outline: undefined }, { tag: 'H1', text: 'alice', outline: undefined });
     });
 

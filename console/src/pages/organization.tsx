@@ -6,7 +6,7 @@ import { type OrganizationActions, organizationActions, type Role, type Viewer }
 import { navigate } from '../router.js';
 import { api, roleIn, rolesChanged } from '../session.js';
 import type { Organization } from '../types.js';
-import { RoleChanger, ROLES } from './roles.js';
+import { MembersTable, ROLES } from './members.js';
 import {
   ConfirmButton,
   ErrorBox,
@@ -142,60 +142,29 @@ function Members({ id, viewer, actions }: { id: string; viewer: Viewer; actions:
       <h2>Members</h2>
       <ErrorBox error={members.error ?? action.error} />
       {members.data && (
-        <div class="table-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Account</th>
-                <th scope="col">Role</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.map((member) => (
-                <tr key={member.user.id}>
-                  <td>
-                    <Link to={`/users/${member.user.id}`}>{member.user.username}</Link>
-                  </td>
-                  <td>
-                    {actions.changeRoles ? (
-                      <RoleChanger
-                        username={member.user.username}
-                        role={member.role}
-                        onSave={(role) => put(member.user.id, role)}
-                      />
-                    ) : (
-                      member.role
-                    )}
-                  </td>
-                  <td>
-                    {(actions.changeRoles || member.user.id === viewer.me.id) && (
-                      <ConfirmButton
-                        label={member.user.id === viewer.me.id ? 'Leave' : 'Remove'}
-                        accessibleName={
-                          member.user.id === viewer.me.id ? 'Leave the organization' : `Remove ${member.user.username}`
-                        }
-                        onConfirm={() =>
-                          void action.run(async () => {
-                            const { error, response } = await api().api.DELETE(
-                              '/api/v1/organizations/{organization_id}/members/{user_id}',
-                              { params: { path: { organization_id: id, user_id: member.user.id } } },
-                            );
-                            if (!response.ok) throw errorOf(response, error);
-                            rolesChanged();
-                            members.reload();
-                          })
-                        }
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <MembersTable
+          members={members.data}
+          canChangeRoles={actions.changeRoles}
+          removal={(member) =>
+            member.user.id === viewer.me.id
+              ? { label: 'Leave', accessibleName: 'Leave the organization' }
+              : actions.changeRoles
+                ? { label: 'Remove', accessibleName: `Remove ${member.user.username}` }
+                : undefined
+          }
+          onRole={(member, role) => put(member.user.id, role)}
+          onRemove={(member) =>
+            void action.run(async () => {
+              const { error, response } = await api().api.DELETE(
+                '/api/v1/organizations/{organization_id}/members/{user_id}',
+                { params: { path: { organization_id: id, user_id: member.user.id } } },
+              );
+              if (!response.ok) throw errorOf(response, error);
+              rolesChanged();
+              members.reload();
+            })
+          }
+        />
       )}
       {actions.addMembersDirectly && (
         <form

@@ -15,7 +15,7 @@ import {
   useAction,
   useLoad,
 } from '../ui.js';
-import { RoleChanger, ROLES } from './roles.js';
+import { MembersTable, ROLES } from './members.js';
 
 async function loadWorkspace(viewer: Viewer, id: string) {
   const workspace = await api().api.GET('/api/v1/workspaces/{workspace_id}', {
@@ -117,57 +117,26 @@ export function WorkspacePage({ viewer, id }: { viewer: Viewer; id: string }) {
         <h2>Members</h2>
         {members.length === 0 && <p>No member.</p>}
         {members.length > 0 && (
-          <div class="table-scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {members.map((member) => (
-                  <tr key={member.user.id}>
-                    <td>
-                      <Link to={`/users/${member.user.id}`}>{member.user.username}</Link>
-                    </td>
-                    <td>
-                      {actions.administer ? (
-                        <RoleChanger
-                          username={member.user.username}
-                          role={member.role}
-                          onSave={(newRole) => put(member.user.id, newRole)}
-                        />
-                      ) : (
-                        member.role
-                      )}
-                    </td>
-                    <td>
-                      {actions.administer && (
-                        <ConfirmButton
-                          label="Remove"
-                          accessibleName={`Remove ${member.user.username} from the workspace`}
-                          onConfirm={() =>
-                            void action.run(async () => {
-                              const { error, response } = await api().api.DELETE(
-                                '/api/v1/workspaces/{workspace_id}/members/{user_id}',
-                                { params: { path: { workspace_id: id, user_id: member.user.id } } },
-                              );
-                              if (!response.ok) throw errorOf(response, error);
-                              loaded.reload();
-                            })
-                          }
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <MembersTable
+            members={members}
+            canChangeRoles={actions.administer}
+            removal={(member) =>
+              actions.administer
+                ? { label: 'Remove', accessibleName: `Remove ${member.user.username} from the workspace` }
+                : undefined
+            }
+            onRole={(member, newRole) => put(member.user.id, newRole)}
+            onRemove={(member) =>
+              void action.run(async () => {
+                const { error, response } = await api().api.DELETE(
+                  '/api/v1/workspaces/{workspace_id}/members/{user_id}',
+                  { params: { path: { workspace_id: id, user_id: member.user.id } } },
+                );
+                if (!response.ok) throw errorOf(response, error);
+                loaded.reload();
+              })
+            }
+          />
         )}
         {actions.administer && (
           <form
