@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from './domain/ids.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { UniqueViolation } from './db/errors.js';
@@ -51,7 +51,7 @@ export async function bootstrap(db: Executor, config: Config, clock: Clock): Pro
   try {
     await events.transaction(async (tx) => {
       const internal = await new UsersRepository(tx.executor).insert(
-        uuidv7(),
+        newId(),
         {
           username: config.adminUsername,
           password_hash: passwordHash,

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import type { Clock } from '../../clock.js';
 import { KeyError, ValueError } from '../../domain/errors.js';
 import * as access from '../../auth/access.js';
@@ -31,7 +31,7 @@ export class ApiKeysService {
       const key = newApiKey();
       const now = this.clock();
       const record: ApiKeyRecord = {
-        id: uuidv7(),
+        id: newId(),
         user_id: userId,
         name: input.name,
         created: now.toISOString(),

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Static } from 'typebox';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import { addressGroup } from '../../auth/address.js';
 import { eventBy, type Principal } from '../../auth/access.js';
 import { sha256 } from '../../auth/tokens.js';
@@ -78,7 +78,7 @@ export class DeviceService {
     const stored = await this.unit.run(({ devices }) =>
       devices.insertBounded(
         {
-          id: uuidv7(),
+          id: newId(),
           device_code_hash: sha256(deviceCode),
           user_code: userCode,
           client_id: clientId ?? null,

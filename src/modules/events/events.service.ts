@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import * as access from '../../auth/access.js';
 import type { AccessService, Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
@@ -144,7 +144,7 @@ export class EventsService {
 
 /** A UUIDv7 greater than `last` (the clock of another instance may be behind this one's). */
 export function nextEventId(last: string | undefined): string {
-  const id = uuidv7();
+  const id = newId();
   if (last === undefined || id > last) return id;
   const next = (BigInt(`0x${last.replaceAll('-', '')}`) + 1n).toString(16).padStart(32, '0');
   return `${next.slice(0, 8)}-${next.slice(8, 12)}-${next.slice(12, 16)}-${next.slice(16, 20)}-${next.slice(20)}`;

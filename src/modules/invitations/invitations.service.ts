@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import type { Clock } from '../../clock.js';
 import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import type { Role } from '../../db/schema.js';
@@ -72,7 +72,7 @@ export class InvitationsService {
         }
       }
       const invitation = await invitations.insert({
-        id: uuidv7(),
+        id: newId(),
         organization_id: organizationId,
         role: input.role,
         email,

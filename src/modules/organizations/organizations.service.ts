@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import * as access from '../../auth/access.js';
 import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
@@ -33,7 +33,7 @@ export class OrganizationsService {
     return this.unit.run(async ({ organizations }, tx) => {
       const now = this.now();
       const organization = await this.write(() =>
-        organizations.insert({ id: uuidv7(), name: input.name, description: input.description ?? null }, now),
+        organizations.insert({ id: newId(), name: input.name, description: input.description ?? null }, now),
       );
       await organizations.upsertMember(organization.id, principal.user.id, 'admin', now);
       this.events.record(tx, organizationEvent('organization.created', principal, null, organization));

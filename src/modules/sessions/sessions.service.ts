@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import type { Clock } from '../../clock.js';
 import type { Transactor, Tx } from '../../db/transactions.js';
 import type { LiveSession, SessionsRepository } from './sessions.repository.js';
@@ -28,7 +28,7 @@ export class SessionsService {
     const { sessions } = this.unit.on(tx);
     await sessions.deleteExpiredForUser(values.userId, now);
     await sessions.insert({
-      id: uuidv7(),
+      id: newId(),
       token_hash: values.tokenHash,
       user_id: values.userId,
       credential_version: values.credentialVersion,

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import type { Clock } from '../../clock.js';
 import { UniqueViolation } from '../../db/errors.js';
 import {
@@ -116,7 +116,7 @@ export class UsersService {
       await assertLoginNamesFree(users, [input.username, input.email ?? undefined]);
       try {
         const created = await users.insert(
-          uuidv7(),
+          newId(),
           {
             username: input.username,
             email: input.email ?? null,
@@ -335,7 +335,7 @@ export class UsersService {
         }
         // Only the first account ever created through SSO may become a superuser (and only
         // while no superuser but the internal one exists): a marker records that it happened.
-        const id = uuidv7();
+        const id = newId();
         const firstSsoAccount = (await this.settings.getOrInsert('first_sso_account', id, tx)) === id;
         const firstSuperuser = firstSsoAccount && !(await users.anyOtherSuperuser());
         const provisioned = await users.insert(
@@ -419,7 +419,7 @@ export class UsersService {
     await assertLoginNamesFree(users, [input.username]);
     try {
       const created = await users.insert(
-        uuidv7(),
+        newId(),
         {
           username: input.username,
           name: input.name ?? null,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import * as access from '../../auth/access.js';
 import { eventBy, type Principal } from '../../auth/access.js';
 import type { SecretBox } from '../../auth/secrets.js';
@@ -67,7 +67,7 @@ export class WebhooksService implements EventSubscriber {
     await this.checkInput(input);
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     return this.unit.run(async ({ webhooks }, tx) => {
-      const id = uuidv7();
+      const id = newId();
       await webhooks.insert({
         id,
         url: input.url,
@@ -144,7 +144,7 @@ export class WebhooksService implements EventSubscriber {
     const rows = events.flatMap((event) =>
       enabled
         .filter((hook) => hook.event_types.some((pattern) => typeMatches(event.type, pattern)))
-        .map((hook) => ({ id: uuidv7(), webhook_id: hook.id, event_id: event.id })),
+        .map((hook) => ({ id: newId(), webhook_id: hook.id, event_id: event.id })),
     );
     await webhooks.enqueue(rows, this.now());
     if (rows.length > 0) tx.afterCommit(() => this.queued?.());

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../../domain/ids.js';
 import * as access from '../../auth/access.js';
 import { eventBy, type AccessService, type Principal } from '../../auth/access.js';
 import type { Clock } from '../../clock.js';
@@ -29,7 +29,7 @@ export class WorkspacesService {
       await this.access.organization(principal, organizationId, 'create-workspace', { tx, lock: true });
       const workspace = await this.write(() =>
         workspaces.insert(
-          { id: uuidv7(), organization_id: organizationId, name: input.name, description: input.description ?? null },
+          { id: newId(), organization_id: organizationId, name: input.name, description: input.description ?? null },
           this.now(),
         ),
       );
