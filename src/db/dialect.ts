@@ -22,6 +22,10 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
   type SqliteDialectConfig,
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
 } from 'kysely';
 import { NormalisingDialect } from './normalising-dialect.js';
 import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.js';
@@ -114,7 +118,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<Database
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
   const db = new Kysely<Database>({
-    dialect: new NormalisingDialect(new PostgresDialect({ pool })),
+    dialect: new NormalisingDialect(new OwnSchemaPostgresDialect({ pool })),
     ...logOption(options),
   });
   const watch = async (channel: string, onChange: () => void) => {
@@ -186,6 +190,40 @@ function withBooleans(statement: BetterSqlite3.Statement): SqliteStatement {
     run: (parameters) => statement.run(bind(parameters)),
     iterate: (parameters) => statement.iterate(bind(parameters)),
   };
+}
+
+/**
+ * On PostgreSQL, introspection (which only the migrator uses, to find its own tables) sees the
+ * connection's own schema. Kysely's own introspector reads the columns of every schema of the
+ * database with catalog functions, which fail (3F000) when another process drops a schema
+ * meanwhile: another app's, or another test file's running beside this one.
+ */
+class OwnSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new OwnSchemaIntrospector(db);
+  }
+}
+
+class OwnSchemaIntrospector implements DatabaseIntrospector {
+  constructor(private readonly db: Kysely<any>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const result = await sql<{ name: string }>`select current_schema() as name`.execute(this.db);
+    return result.rows;
+  }
+
+  /** The tables and views of the current schema, by name (no columns: nothing here reads them). */
+  async getTables(): Promise<TableMetadata[]> {
+    const result = await sql<{ name: string; schema: string; is_view: boolean }>`
+      select c.relname as name, n.nspname as schema, c.relkind = 'v' as is_view
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'p', 'v')`.execute(this.db);
+    return result.rows.map((row) => ({ name: row.name, schema: row.schema, isView: row.is_view, columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
 }
 
 /**
