@@ -513,6 +513,26 @@ for (const engine of SCREENSHOTS ? (['sqlite'] as const) : engines()) {
       }
     });
 
+    it('asks once more before an action that cannot be undone (deleting a webhook)', async () => {
+      const hook = await admin.call('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/gone', event_types: ['*'] });
+      const on = await signedIn('admin', ADMIN);
+      await on.goto(`${server.url}/admin/webhooks/${hook.body.id}`);
+      await heading(on, 'Webhook');
+      await on.getByRole('button', { name: 'Delete webhook' }).click();
+      await on.getByRole('button', { name: 'Confirm: Delete webhook' }).waitFor(DEADLINE);
+      assert.equal(
+        (await admin.call('GET', `/api/v1/webhooks/${hook.body.id}`)).status,
+        200,
+        'one press deletes nothing',
+      );
+      await on.keyboard.press('Escape');
+      await on.getByRole('button', { name: 'Delete webhook', exact: true }).waitFor(DEADLINE);
+      await on.getByRole('button', { name: 'Delete webhook', exact: true }).click();
+      await on.getByRole('button', { name: 'Confirm: Delete webhook' }).click();
+      await heading(on, 'Webhooks');
+      assert.equal((await admin.call('GET', `/api/v1/webhooks/${hook.body.id}`)).status, 404);
+    });
+
     it('serves hashed assets for a year, the page with a strict CSP and no inline script, under 250 KB gzip', async () => {
       const response = await fetch(`${server.url}/admin/users`);
       assert.equal(response.status, 200);

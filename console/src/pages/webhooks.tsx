@@ -5,7 +5,18 @@ import { formatTime } from '../logic/format.js';
 import { navigate } from '../router.js';
 import { api } from '../session.js';
 import type { Webhook } from '../types.js';
-import { CheckField, ErrorBox, Link, Loading, OnceSecret, PageTitle, TextField, useAction, useLoad } from '../ui.js';
+import {
+  CheckField,
+  ConfirmButton,
+  ErrorBox,
+  Link,
+  Loading,
+  OnceSecret,
+  PageTitle,
+  TextField,
+  useAction,
+  useLoad,
+} from '../ui.js';
 
 export function WebhooksPage() {
   const list = useLoad(async () => {
@@ -147,10 +158,9 @@ export function WebhookPage({ id }: { id: string }) {
       <ErrorBox error={action.error} />
       <div class="actions">
         <CheckField label="Enabled" checked={hook.data.enabled} onChange={(enabled) => void update({ enabled })} />
-        <button
-          type="button"
-          class="danger"
-          onClick={() =>
+        <ConfirmButton
+          label="Delete webhook"
+          onConfirm={() =>
             void action.run(async () => {
               const { error, response } = await api().api.DELETE('/api/v1/webhooks/{webhook_id}', {
                 params: { path: { webhook_id: id } },
@@ -159,9 +169,7 @@ export function WebhookPage({ id }: { id: string }) {
               navigate('/webhooks');
             })
           }
-        >
-          Delete webhook
-        </button>
+        />
       </div>
       <h2>Deliveries</h2>
       <button type="button" onClick={deliveries.reload}>
