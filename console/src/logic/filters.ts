@@ -2,6 +2,8 @@
  * The users page's filters, kept in the page's address (so a filtered list
  * can be bookmarked and shared) and turned into the query of `GET /users`.
  */
+import { nextLink } from '../../../clients/typescript/src/index.js';
+
 export type Tristate = 'any' | 'true' | 'false';
 
 export interface UserFilters {
@@ -88,12 +90,7 @@ export function usersQuery(filters: UserFilters, after?: string): UsersQuery {
 
 /** The `after` cursor in the `rel="next"` link of a page, if there is a next page. */
 export function nextCursor(link: string | null): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(',')) {
-    const match = /<([^>]*)>\s*;\s*rel="?next"?/.exec(part);
-    if (!match?.[1]) continue;
-    const after = new URL(match[1], 'http://roster.invalid').searchParams.get('after');
-    if (after) return after;
-  }
-  return undefined;
+  const next = nextLink(link);
+  if (!next) return undefined;
+  return new URL(next, 'http://roster.invalid').searchParams.get('after') ?? undefined;
 }

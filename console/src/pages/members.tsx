@@ -1,7 +1,7 @@
 /** Members and their roles, in organizations and workspaces alike. */
 import { useState } from 'preact/hooks';
 import type { Role } from '../logic/permissions.js';
-import { ConfirmButton, Link } from '../ui.js';
+import { ConfirmButton, Link, SelectField, TextField } from '../ui.js';
 
 export const ROLES: [Role, string][] = [
   ['admin', 'admin'],
@@ -112,5 +112,39 @@ export function MembersTable({
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Adds an account by id with a role (superusers to organizations, workspace admins to workspaces). */
+export function AddMemberForm({
+  name,
+  hint,
+  button,
+  busy,
+  onAdd,
+}: {
+  /** The form's accessible name. */
+  name: string;
+  hint: string;
+  button: string;
+  busy: boolean;
+  onAdd: (userId: string, role: Role) => Promise<boolean>;
+}) {
+  const [userId, setUserId] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  return (
+    <form
+      aria-label={name}
+      onSubmit={(event) => {
+        event.preventDefault();
+        void onAdd(userId.trim(), role).then((done) => done && setUserId(''));
+      }}
+    >
+      <TextField label="Account id to add" value={userId} onInput={setUserId} hint={hint} required />
+      <SelectField label="Role" value={role} options={ROLES} onChange={setRole} />
+      <button type="submit" disabled={busy}>
+        {button}
+      </button>
+    </form>
   );
 }

@@ -6,7 +6,7 @@ import { type OrganizationActions, organizationActions, type Role, type Viewer }
 import { navigate } from '../router.js';
 import { api, roleIn, rolesChanged } from '../session.js';
 import type { Organization } from '../types.js';
-import { MembersTable, ROLES } from './members.js';
+import { AddMemberForm, MembersTable, ROLES } from './members.js';
 import {
   ConfirmButton,
   ErrorBox,
@@ -125,8 +125,6 @@ function Members({ id, viewer, actions }: { id: string; viewer: Viewer; actions:
     return data;
   }, [id]);
   const action = useAction();
-  const [userId, setUserId] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
   const put = (user: string, newRole: Role) =>
     action.run(async () => {
       const { error, response } = await api().api.PUT('/api/v1/organizations/{organization_id}/members/{user_id}', {
@@ -167,25 +165,13 @@ function Members({ id, viewer, actions }: { id: string; viewer: Viewer; actions:
         />
       )}
       {actions.addMembersDirectly && (
-        <form
-          aria-label="Add a member"
-          onSubmit={(event) => {
-            event.preventDefault();
-            void put(userId, role).then((done) => done && setUserId(''));
-          }}
-        >
-          <TextField
-            label="Account id to add"
-            value={userId}
-            onInput={setUserId}
-            hint="Superusers add members directly; admins invite."
-            required
-          />
-          <SelectField label="Role" value={role} options={ROLES} onChange={setRole} />
-          <button type="submit" disabled={action.busy}>
-            Add member
-          </button>
-        </form>
+        <AddMemberForm
+          name="Add a member"
+          hint="Superusers add members directly; admins invite."
+          button="Add member"
+          busy={action.busy}
+          onAdd={put}
+        />
       )}
     </div>
   );

@@ -4,18 +4,8 @@ import { useState } from 'preact/hooks';
 import { type Role, type Viewer, workspaceActions } from '../logic/permissions.js';
 import { navigate } from '../router.js';
 import { api, currentAccount, roleIn } from '../session.js';
-import {
-  ConfirmButton,
-  ErrorBox,
-  Link,
-  Loading,
-  PageTitle,
-  SelectField,
-  TextField,
-  useAction,
-  useLoad,
-} from '../ui.js';
-import { MembersTable, ROLES } from './members.js';
+import { ConfirmButton, ErrorBox, Link, Loading, PageTitle, TextField, useAction, useLoad } from '../ui.js';
+import { AddMemberForm, MembersTable } from './members.js';
 
 async function loadWorkspace(viewer: Viewer, id: string) {
   const workspace = await api().api.GET('/api/v1/workspaces/{workspace_id}', {
@@ -43,8 +33,6 @@ export function WorkspacePage({ viewer, id }: { viewer: Viewer; id: string }) {
   const action = useAction();
   const [name, setName] = useState<string | undefined>();
   const [description, setDescription] = useState<string | undefined>();
-  const [userId, setUserId] = useState('');
-  const [role, setRole] = useState<Role>('viewer');
   if (loaded.error)
     return (
       <section>
@@ -139,25 +127,13 @@ export function WorkspacePage({ viewer, id }: { viewer: Viewer; id: string }) {
           />
         )}
         {actions.administer && (
-          <form
-            aria-label="Add a workspace member"
-            onSubmit={(event) => {
-              event.preventDefault();
-              void put(userId.trim(), role).then((done) => done && setUserId(''));
-            }}
-          >
-            <TextField
-              label="Account id to add"
-              value={userId}
-              onInput={setUserId}
-              hint="A member (or service account) of the organization"
-              required
-            />
-            <SelectField label="Role" value={role} options={ROLES} onChange={setRole} />
-            <button type="submit" disabled={action.busy}>
-              Add to the workspace
-            </button>
-          </form>
+          <AddMemberForm
+            name="Add a workspace member"
+            hint="A member (or service account) of the organization"
+            button="Add to the workspace"
+            busy={action.busy}
+            onAdd={put}
+          />
         )}
       </div>
     </section>
