@@ -191,8 +191,9 @@ async function runInBackground(
     observer: metrics,
     onError: (error) => app.log.error({ err: error }, 'webhook delivery worker'),
   });
-  // Woken by this instance's own deliveries at once; other instances' are found by polling (1 s).
-  webhooks.queued = () => worker.wake();
+  // Woken by every commit with events: this instance's at once, other instances' through the
+  // feed's watch of the database (and by polling, every second).
+  feed.onWake(() => worker.wake());
   const prune = () =>
     events.prune(deps.config.eventsRetentionDays).catch((error) => app.log.error({ err: error }, 'pruning events'));
   let pruner: NodeJS.Timeout | undefined;

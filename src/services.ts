@@ -79,7 +79,6 @@ export function buildServices(db: Executor, { clock, config, loginObserver, oidc
     secretKey === undefined ? unavailableSecrets : new SecretBox(secretKey),
     config.webhooks,
   );
-  events.subscribe(webhooks);
   const settings = new SettingsService(transactor(db, { settings: SettingsRepository }));
   const sessions = new SessionsService(transactor(db, { sessions: SessionsRepository }), clock);
   const throttle = new LoginThrottle(new LoginFailuresRepository(db), clock, config.loginThrottle);

@@ -46,6 +46,8 @@ export interface TestApp {
   databaseUrl: string;
   /** A token of the internal admin. */
   adminToken: string;
+  /** The service's secret key (another instance on the same database needs it). */
+  secretKey: string;
   close(): Promise<void>;
 }
 
@@ -94,7 +96,8 @@ export async function freshDatabase(engine: Engine): Promise<FreshDatabase> {
 export async function createTestApp(
   engine: Engine = 'sqlite',
   env: Record<string, string> = {},
-  options: { oidc?: OidcClient; logger?: object } = {},
+  /** `background: false`: no delivery worker, no pruning (tests that drive them themselves). */
+  options: { oidc?: OidcClient; logger?: object; background?: boolean } = {},
 ): Promise<TestApp> {
   const database = await freshDatabase(engine);
   const config = loadConfig({
@@ -119,6 +122,7 @@ export async function createTestApp(
     secretKey,
     logger: options.logger ?? false,
     ...(options.oidc ? { oidc: options.oidc } : {}),
+    ...(options.background === false ? { background: false } : {}),
   });
   await app.ready();
   const adminToken = await login(app, config.adminUsername, ADMIN_PASSWORD);
@@ -131,6 +135,7 @@ export async function createTestApp(
     engine,
     databaseUrl: database.processUrl,
     adminToken,
+    secretKey,
     close: async () => {
       await app.close();
       await handle.close();

@@ -204,6 +204,8 @@ export interface WebhooksTable {
   secret: string;
   enabled: Bool;
   version: number;
+  /** The last event this webhook has taken into its deliveries (its place in the outbox, the events table). */
+  queued_through: ColumnType<string, string | undefined, string>;
   created: Timestamp;
   updated: Timestamp;
 }

@@ -70,7 +70,7 @@ export class Transactor<R> {
         const result = await this.db.transaction().execute(async (trx) => {
           open = new OpenTx(trx);
           const value = await work(this.bind(trx), open);
-          // Hooks may add hooks (an event's outbox rows): run until none is left.
+          // Hooks may add hooks: run until none is left.
           for (let i = 0; i < open.before.length; i++) await open.before[i]!();
           return value;
         });

@@ -81,6 +81,9 @@ export interface EventRecord {
 /** The actor of changes Roster makes by itself (a webhook disabled after a 410, the first start). */
 export const SYSTEM_ACTOR: Actor = { id: '00000000-0000-0000-0000-000000000000', username: 'system', kind: 'system' };
 
+/** An id before every event's (UUIDv7 ids compare as text): the place of a webhook that has queued nothing yet. */
+export const BEFORE_EVERY_EVENT = '00000000-0000-0000-0000-000000000000';
+
 /** What a service records: the event without its id and time (given when it is written). */
 export interface EventDraft {
   type: EventType;

@@ -54,6 +54,7 @@ function toEvent(row: EventRow): EventRecord {
 }
 
 const LAST_ID: Partial<Record<'sqlite' | 'postgres', CompiledQuery<{ id: string }>>> = {};
+const AFTER: Partial<Record<'sqlite' | 'postgres', CompiledQuery<EventRow>>> = {};
 
 export class EventsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -83,6 +84,24 @@ export class EventsRepository {
     }
     const result = await this.db.executeQuery(query);
     return result.rows[0]?.id;
+  }
+
+  /** Up to `limit` events after `after`, in feed order, whoever asks (what webhooks queue). */
+  async after(after: string, limit: number): Promise<EventRecord[]> {
+    // Compiled once per engine: the delivery worker runs it for every webhook at every wake-up.
+    const engine = engineOf(this.db as Kysely<unknown>);
+    let query = AFTER[engine];
+    if (!query) {
+      query = this.db
+        .selectFrom('events')
+        .selectAll()
+        .where('id', '>', '')
+        .orderBy('id')
+        .limit(1)
+        .compile() as CompiledQuery<EventRow>;
+      AFTER[engine] = query;
+    }
+    return (await this.db.executeQuery<EventRow>({ ...query, parameters: [after, limit] })).rows.map(toEvent);
   }
 
   async insert(events: EventRecord[]): Promise<void> {

@@ -7,11 +7,6 @@ import type { EventDraft, EventRecord } from '../../domain/events.js';
 import type { EventFeed } from './feed.js';
 import type { EventFilters, EventsRepository } from './events.repository.js';
 
-/** What else must be written with each batch of events, in their transaction (the webhooks' outbox). */
-export interface EventSubscriber {
-  enqueue(tx: Tx, events: readonly EventRecord[]): Promise<void>;
-}
-
 export interface EventQuery {
   filters: EventFilters;
   after?: string;
@@ -31,7 +26,6 @@ const PRUNE_BATCH = 500;
  */
 export class EventsService {
   private readonly pending = new WeakMap<Tx, EventDraft[]>();
-  private readonly subscribers: EventSubscriber[] = [];
   private readonly appended = new WeakSet<EventDraft[]>();
   private closed = false;
 
@@ -41,10 +35,6 @@ export class EventsService {
     private readonly access: AccessService,
     private readonly feed: EventFeed,
   ) {}
-
-  subscribe(subscriber: EventSubscriber): void {
-    this.subscribers.push(subscriber);
-  }
 
   /** Records an event of the change `tx` makes; it is written only if `tx` commits. */
   record(tx: Tx, draft: EventDraft): void {
@@ -62,12 +52,23 @@ export class EventsService {
   }
 
   /**
-   * Takes the lock events are appended under, now rather than at commit: for
-   * transactions that lock rows the append's outbox inserts reference (a
-   * webhook's), so that every transaction takes the two in one order.
+   * Takes the lock events are appended under, now rather than at commit: every
+   * event committed before is then visible to `tx`, and none can commit until
+   * it ends (a webhook's place in the feed is moved under it), and every
+   * transaction that also locks a webhook's row takes the two in one order.
    */
   async lockFirst(tx: Tx): Promise<void> {
     await this.unit.on(tx).events.lockAppend();
+  }
+
+  /** The newest event's id, if any (in `tx`, after `lockFirst`: none can commit after it with a smaller one). */
+  lastId(tx?: Tx): Promise<string | undefined> {
+    return this.unit.on(tx).events.lastId();
+  }
+
+  /** Up to `limit` events after `after`, in feed order, whoever asks (webhooks queue them). */
+  after(after: string, limit: number, tx?: Tx): Promise<EventRecord[]> {
+    return this.unit.on(tx).events.after(after, limit);
   }
 
   /** Runs `work` in a new transaction (for services without repositories of their own to run one). */
@@ -137,7 +138,6 @@ export class EventsService {
       };
     });
     await events.insert(records);
-    for (const subscriber of this.subscribers) await subscriber.enqueue(tx, records);
     await events.notify();
   }
 }

@@ -6,9 +6,11 @@ import { readBool, readTimestamp } from '../../db/values.js';
 
 export type { DeliveryRecord, WebhookRecord } from '../../domain/records.js';
 
-/** A webhook with its sealed secret (for the delivery worker only). */
+/** A webhook with its sealed secret and its place in the outbox (for the delivery worker only). */
 export interface WebhookWithSecret extends WebhookRecord {
   sealedSecret: string;
+  /** The last event taken into its deliveries. */
+  queuedThrough: string;
 }
 
 type WebhookRow = {
@@ -19,6 +21,7 @@ type WebhookRow = {
   secret: string;
   enabled: boolean | number;
   version: number;
+  queued_through: string;
   created: string | Date;
   updated: string | Date;
 };
@@ -34,6 +37,7 @@ function toWebhook(row: WebhookRow): WebhookWithSecret {
     created: readTimestamp(row.created),
     updated: readTimestamp(row.updated),
     sealedSecret: row.secret,
+    queuedThrough: row.queued_through,
   };
 }
 
@@ -122,6 +126,8 @@ export class WebhooksRepository {
     event_types: string[];
     description: string | null;
     secret: string;
+    /** The last event before its first one. */
+    queued_through: string;
     now: string;
   }): Promise<void> {
     const { now, event_types, ...rest } = values;
@@ -140,7 +146,7 @@ export class WebhooksRepository {
 
   async findById(id: string, lock = false): Promise<WebhookWithSecret | undefined> {
     const query = this.db.selectFrom('webhooks').selectAll().where('id', '=', id);
-    // A lock that outbox inserts (which reference the row) pass.
+    // A lock that inserts of its deliveries (which reference the row) pass.
     const row = await (lock ? forNoKeyUpdate(this.db, query) : query).executeTakeFirst();
     return row && toWebhook(row as WebhookRow);
   }
@@ -150,9 +156,9 @@ export class WebhooksRepository {
     return rows.map((row) => toWebhook(row as WebhookRow));
   }
 
-  /** The enabled webhooks (for the outbox: which endpoints an event goes to). */
+  /** The enabled webhooks (the delivery worker queues and claims their deliveries). */
   async listEnabled(): Promise<WebhookWithSecret[]> {
-    // Compiled once per engine: this runs in every transaction that writes events.
+    // Compiled once per engine: the delivery worker runs it at every look.
     const engine = engineOf(this.db as Kysely<unknown>);
     let query = LIST_ENABLED[engine];
     if (!query) {
@@ -180,31 +186,61 @@ export class WebhooksRepository {
       .execute();
   }
 
+  /**
+   * The webhook's row, for queueing its deliveries: locked until the
+   * transaction ends, or undefined when another transaction holds it (another
+   * instance queueing, a change of the webhook) or it is gone.
+   */
+  async lockForQueueing(id: string): Promise<WebhookWithSecret | undefined> {
+    const row = await skipLocked(
+      this.db,
+      this.db.selectFrom('webhooks').selectAll().where('id', '=', id),
+      'webhooks',
+    ).executeTakeFirst();
+    return row && toWebhook(row as WebhookRow);
+  }
+
+  /** Moves the webhook's place in the outbox: the events up to `eventId` are queued (or not for it). */
+  async setQueuedThrough(id: string, eventId: string): Promise<void> {
+    await this.db.updateTable('webhooks').set({ queued_through: eventId }).where('id', '=', id).execute();
+  }
+
   async delete(id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;
   }
 
-  /** Queues deliveries (the outbox), in the transaction of their events. */
-  async enqueue(rows: { id: string; webhook_id: string; event_id: string }[], now: string): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db
-      .insertInto('webhook_deliveries')
-      .values(
-        rows.map((row) => ({
-          ...row,
-          status: 'pending' as const,
-          attempts: 0,
-          next_attempt: now,
-          first_attempt: null,
-          locked_until: null,
-          response_code: null,
-          last_error: null,
-          created: now,
-          updated: now,
-        })),
-      )
-      .execute();
+  /**
+   * Queues deliveries of events to a webhook (with `setQueuedThrough`, in one
+   * transaction). With `lease`, the first `lease.count` are claimed at once,
+   * as `claimHeads` would (their first attempt starts now), and answered.
+   */
+  async enqueue(
+    rows: { id: string; webhook_id: string; event_id: string }[],
+    now: string,
+    lease?: { until: string; count: number },
+  ): Promise<DeliveryRecord[]> {
+    if (rows.length === 0) return [];
+    const leased = lease ? Math.min(lease.count, rows.length) : 0;
+    const values = rows.map((row, i) => ({
+      ...row,
+      status: 'pending' as const,
+      attempts: i < leased ? 1 : 0,
+      next_attempt: now,
+      first_attempt: i < leased ? now : null,
+      locked_until: i < leased ? lease!.until : null,
+      response_code: null,
+      last_error: null,
+      created: now,
+      updated: now,
+    }));
+    await this.db.insertInto('webhook_deliveries').values(values).execute();
+    return values.slice(0, leased).map((row) => toDelivery(row));
+  }
+
+  /** Whether the webhook has a delivery still to make (due or not, leased or not). */
+  async hasPending(webhookId: string): Promise<boolean> {
+    return (await this.db.executeQuery(compiledHead(this.db, webhookId))).rows.length > 0;
   }
 
   /** A webhook's deliveries, newest first. */

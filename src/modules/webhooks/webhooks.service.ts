@@ -10,12 +10,13 @@ import {
   type Changes,
   changesOf,
   EVENT_TYPES,
+  BEFORE_EVERY_EVENT,
   type EventDraft,
   type EventRecord,
   SYSTEM_ACTOR,
   typeMatches,
 } from '../../domain/events.js';
-import type { EventsService, EventSubscriber } from '../events/events.service.js';
+import type { EventsService } from '../events/events.service.js';
 import { destinationProblem } from './destination.js';
 import type { AttemptOutcome } from './sender.js';
 import type { DeliveryRecord, WebhookRecord, WebhooksRepository, WebhookWithSecret } from './webhooks.repository.js';
@@ -46,14 +47,32 @@ export interface DeliveryBatch {
   jobs: { delivery: DeliveryRecord; event: EventRecord }[];
 }
 
+/** How `claim` takes deliveries while they are queued (see `queueNew`). */
+interface QueueClaim {
+  limit: number;
+  batch: number;
+  busy: ReadonlySet<string>;
+  leaseUntil: string;
+}
+
+/** Events read at once when a webhook's deliveries are queued (a transaction each). */
+const QUEUE_BATCH = 1000;
+
 const KNOWN_PATTERNS = new Set<string>(['*', ...EVENT_TYPES, ...EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`)]);
 
 /**
- * Webhooks (API.md 8): superusers register endpoints; every event goes, in
- * its own transaction, into the outbox of each enabled webhook whose types
- * match; the delivery worker of any instance sends them.
+ * Webhooks (API.md 8): superusers register endpoints; the delivery worker of
+ * any instance sends them the events whose types match.
+ *
+ * The outbox is the events table: every event is written in the transaction
+ * of its change, and each webhook records the last event it has taken into
+ * its deliveries (`queued_through`). The worker queues the events after that
+ * place, many in one transaction (`queueNew`), so a change pays nothing more
+ * for a webhook than for none, and a crash loses nothing: the events after
+ * the place are queued after the restart. A change of the webhook first
+ * queues what came before it under its old settings (`catchUp`).
  */
-export class WebhooksService implements EventSubscriber {
+export class WebhooksService {
   constructor(
     private readonly unit: Transactor<{ webhooks: WebhooksRepository }>,
     private readonly clock: Clock,
@@ -68,12 +87,15 @@ export class WebhooksService implements EventSubscriber {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     return this.unit.run(async ({ webhooks }, tx) => {
       const id = newId();
+      // Its deliveries start after the newest event (under the lock, none can commit before it).
+      await this.events.lockFirst(tx);
       await webhooks.insert({
         id,
         url: input.url,
         event_types: input.event_types,
         description: input.description ?? null,
         secret: this.secrets.seal(secret),
+        queued_through: (await this.events.lastId(tx)) ?? BEFORE_EVERY_EVENT,
         now: this.now(),
       });
       const created = (await webhooks.findById(id))!;
@@ -98,6 +120,7 @@ export class WebhooksService implements EventSubscriber {
     return this.unit.run(async ({ webhooks }, tx) => {
       await this.events.lockFirst(tx);
       const before = await this.found(webhooks, webhookId, true);
+      await this.catchUp(tx, before);
       await webhooks.update(webhookId, input, this.now());
       const after = (await webhooks.findById(webhookId))!;
       const event = webhookEvent('webhook.updated', principal, before, after);
@@ -136,22 +159,81 @@ export class WebhooksService implements EventSubscriber {
     });
   }
 
-  /** The outbox: a delivery per matching enabled webhook, in the events' transaction. */
-  async enqueue(tx: Tx, events: readonly EventRecord[]): Promise<void> {
-    const { webhooks } = this.unit.on(tx);
-    const enabled = await webhooks.listEnabled();
-    if (enabled.length === 0) return;
-    const rows = events.flatMap((event) =>
-      enabled
-        .filter((hook) => hook.event_types.some((pattern) => typeMatches(event.type, pattern)))
-        .map((hook) => ({ id: newId(), webhook_id: hook.id, event_id: event.id })),
-    );
-    await webhooks.enqueue(rows, this.now());
-    if (rows.length > 0) tx.afterCommit(() => this.queued?.());
+  // ---- the outbox ----
+
+  /**
+   * Queues the events committed after each of `hooks`' places in the outbox
+   * that its types match, and moves its place past them: a transaction per
+   * webhook and batch of events. A webhook that another transaction holds
+   * (another instance queueing, a change of the webhook) is left for the
+   * next look.
+   *
+   * With `claim`, a webhook that has nothing else to deliver (and is not
+   * `busy` here) gets its first new deliveries claimed in the same
+   * transaction, up to `claim.batch` each and `claim.limit` webhooks: the
+   * batches answered, ready to send. Others are claimed by `claim` later.
+   */
+  async queueNew(hooks: readonly WebhookWithSecret[], claim?: QueueClaim): Promise<DeliveryBatch[]> {
+    const batches: DeliveryBatch[] = [];
+    for (const hook of hooks) {
+      let after = hook.queuedThrough;
+      for (;;) {
+        const events = await this.events.after(after, QUEUE_BATCH);
+        if (events.length === 0) break;
+        const last = events.at(-1)!.id;
+        const now = this.now();
+        const moved = await this.unit.run(async ({ webhooks }) => {
+          const current = await webhooks.lockForQueueing(hook.id);
+          if (!current?.enabled || current.queuedThrough !== after) return undefined;
+          const rows = deliveriesOf(current, events);
+          const claimable =
+            claim !== undefined &&
+            rows.length > 0 &&
+            batches.length < claim.limit &&
+            !claim.busy.has(hook.id) &&
+            !batches.some((b) => b.webhookId === hook.id) &&
+            !(await webhooks.hasPending(hook.id));
+          const leased = await webhooks.enqueue(
+            rows,
+            now,
+            claimable ? { until: claim.leaseUntil, count: claim.batch } : undefined,
+          );
+          await webhooks.setQueuedThrough(hook.id, last);
+          return { current, leased };
+        });
+        if (!moved) break;
+        if (moved.leased.length > 0) {
+          const batch = await this.prepared(moved.current, moved.leased, new Map(events.map((e) => [e.id, e])));
+          if (batch) batches.push(batch);
+        }
+        if (events.length < QUEUE_BATCH) break;
+        after = last;
+      }
+    }
+    return batches;
   }
 
-  /** Called after a commit that queued deliveries (the delivery worker looks at once). */
-  queued: (() => void) | undefined;
+  /**
+   * In `tx`, under `lockFirst` and the webhook's row lock, before the webhook
+   * changes: queues the events after its place with the settings they were
+   * committed under (none when it is disabled), and moves its place to the
+   * newest event, so that its new settings apply from the next event on.
+   */
+  private async catchUp(tx: Tx, webhook: WebhookWithSecret): Promise<void> {
+    const { webhooks } = this.unit.on(tx);
+    let after = webhook.queuedThrough;
+    if (!webhook.enabled) after = (await this.events.lastId(tx)) ?? after;
+    else {
+      for (;;) {
+        const events = await this.events.after(after, QUEUE_BATCH, tx);
+        if (events.length === 0) break;
+        await webhooks.enqueue(deliveriesOf(webhook, events), this.now());
+        after = events.at(-1)!.id;
+        if (events.length < QUEUE_BATCH) break;
+      }
+    }
+    if (after !== webhook.queuedThrough) await webhooks.setQueuedThrough(webhook.id, after);
+  }
 
   // ---- for the delivery worker ----
 
@@ -167,9 +249,13 @@ export class WebhooksService implements EventSubscriber {
     batch = 1,
     busy: ReadonlySet<string> = new Set(),
   ): Promise<DeliveryBatch[]> {
-    const now = this.clock().toISOString();
     const { webhooks: repo } = this.unit.repos;
-    const candidates = (await repo.listEnabled()).filter((hook) => !busy.has(hook.id));
+    const enabled = await repo.listEnabled();
+    const now = this.clock().toISOString();
+    const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
+    // New events first: a webhook with nothing else to deliver gets them claimed as they are queued.
+    const fresh = await this.queueNew(enabled, { limit, batch, busy, leaseUntil });
+    const candidates = enabled.filter((hook) => !busy.has(hook.id) && !fresh.some((b) => b.webhookId === hook.id));
     // The longest-waiting first, so that no webhook waits behind others that are always busy.
     const heads = (
       await repo.claimableHeads(
@@ -178,39 +264,50 @@ export class WebhooksService implements EventSubscriber {
       )
     )
       .sort((a, b) => (a.next_attempt < b.next_attempt ? -1 : a.next_attempt > b.next_attempt ? 1 : 0))
-      .slice(0, limit);
-    if (heads.length === 0) return [];
-    const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
+      .slice(0, limit - fresh.length);
+    if (heads.length === 0) return fresh;
     const claimed = await this.unit.run(({ webhooks }) => webhooks.claimHeads(heads, now, leaseUntil, batch));
     const byWebhook = new Map<string, DeliveryRecord[]>();
     for (const delivery of [...claimed].sort((a, b) => (a.event_id < b.event_id ? -1 : 1))) {
       byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
     }
     const events = new Map((await this.events.byIds(claimed.map((d) => d.event_id))).map((e) => [e.id, e]));
-    const batches: DeliveryBatch[] = [];
+    const batches = fresh;
     for (const [webhookId, deliveries] of byWebhook) {
-      // A webhook that cannot be prepared (deleted meanwhile, a secret sealed with another key)
-      // fails its own deliveries; it never holds up the others.
-      try {
-        const webhook = candidates.find((hook) => hook.id === webhookId);
-        if (!webhook) continue;
-        const secret = this.secrets.open(webhook.sealedSecret);
-        const jobs = deliveries.flatMap((delivery) => {
-          const event = events.get(delivery.event_id);
-          return event ? [{ delivery, event }] : [];
-        });
-        batches.push({ webhookId, url: webhook.url, secret, jobs });
-      } catch (error) {
-        const [head, ...rest] = deliveries;
-        await this.release(rest);
-        await this.finish(head!, {
-          kind: 'failed',
-          responseCode: null,
-          error: `cannot prepare the delivery: ${(error as Error).message}`,
-        });
-      }
+      const webhook = candidates.find((hook) => hook.id === webhookId);
+      const batch = webhook && (await this.prepared(webhook, deliveries, events));
+      if (batch) batches.push(batch);
     }
     return batches;
+  }
+
+  /**
+   * A claimed batch with what sending it needs. A webhook that cannot be
+   * prepared (a secret sealed with another key) fails its own deliveries; it
+   * never holds up the others.
+   */
+  private async prepared(
+    webhook: WebhookWithSecret,
+    deliveries: DeliveryRecord[],
+    events: ReadonlyMap<string, EventRecord>,
+  ): Promise<DeliveryBatch | undefined> {
+    try {
+      const secret = this.secrets.open(webhook.sealedSecret);
+      const jobs = deliveries.flatMap((delivery) => {
+        const event = events.get(delivery.event_id);
+        return event ? [{ delivery, event }] : [];
+      });
+      return { webhookId: webhook.id, url: webhook.url, secret, jobs };
+    } catch (error) {
+      const [head, ...rest] = deliveries;
+      await this.release(rest);
+      await this.finish(head!, {
+        kind: 'failed',
+        responseCode: null,
+        error: `cannot prepare the delivery: ${(error as Error).message}`,
+      });
+      return undefined;
+    }
   }
 
   /** Records deliveries that succeeded. */
@@ -247,6 +344,7 @@ export class WebhooksService implements EventSubscriber {
         });
         const before = await webhooks.findById(delivery.webhook_id, true);
         if (before?.enabled) {
+          await this.catchUp(tx, before);
           await webhooks.update(delivery.webhook_id, { enabled: false }, now.toISOString());
           const after = (await webhooks.findById(delivery.webhook_id))!;
           this.events.record(tx, { ...webhookEvent('webhook.updated', null, before, after), actor: SYSTEM_ACTOR });
@@ -309,8 +407,15 @@ export function retryDelayMs(attempts: number, baseSeconds: number): number {
 }
 
 function publicWebhook(webhook: WebhookWithSecret): WebhookRecord {
-  const { sealedSecret: _secret, ...rest } = webhook;
+  const { sealedSecret: _secret, queuedThrough: _place, ...rest } = webhook;
   return rest;
+}
+
+/** A delivery to `webhook` of each of `events` its types match. */
+function deliveriesOf(webhook: WebhookRecord, events: readonly { id: string; type: string }[]) {
+  return events
+    .filter((event) => webhook.event_types.some((pattern) => typeMatches(event.type, pattern)))
+    .map((event) => ({ id: newId(), webhook_id: webhook.id, event_id: event.id }));
 }
 
 function webhookEvent(
