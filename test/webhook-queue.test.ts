@@ -8,6 +8,7 @@
  * of "instances" of their own on the same database.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/dialect.js';
@@ -56,8 +57,11 @@ for (const engine of engines()) {
       const response = await send('GET', `/api/v1/events?type=${type}&target_id=${targetId}`, t.adminToken);
       return (response.json() as { id: string }[]).at(-1)!.id;
     };
-    /** One look of the delivery worker of `instance` (it queues, then claims). */
-    const look = (instance: Services) => instance.webhooks.claim(8, 60_000, 1000);
+    /** One look of the delivery worker of `instance` (it claims, and queues). */
+    const look = (instance: Services, limit = 8, busy: ReadonlySet<string> = new Set()) =>
+      instance.webhooks.claim(limit, 60_000, 1000, busy);
+    const rename = async (token: string, name: string) =>
+      assert.equal((await send('PATCH', '/api/v1/users/me', token, { name })).statusCode, 200);
 
     it('queues each event with the settings the webhook had when it was committed', async () => {
       const hook = await register(['user.updated']);
@@ -100,6 +104,7 @@ for (const engine of engines()) {
     it('queues every event once when two instances queue at the same time', async () => {
       const hook = await register(['user.updated']);
       const someone = await createUserWithToken(t);
+      const claimed: { webhookId: string; jobs: { delivery: { id: string } }[] }[] = [];
       for (let round = 0; round < 3; round++) {
         for (let i = 0; i < 10; i++) {
           assert.equal(
@@ -107,8 +112,13 @@ for (const engine of engines()) {
             200,
           );
         }
-        await Promise.all([look(instances[0]!), look(instances[1]!), look(instances[0]!), look(instances[1]!)]);
+        const looks = [look(instances[0]!), look(instances[1]!), look(instances[0]!), look(instances[1]!)];
+        for (const batches of await Promise.all(looks)) claimed.push(...batches.filter((b) => b.webhookId === hook));
       }
+      // Its first batch is still in flight (never finished here): no other look took a second one.
+      assert.equal(claimed.length, 1, 'one batch of the webhook in flight at a time');
+      const ids = claimed.flatMap((b) => b.jobs.map((j) => j.delivery.id));
+      assert.equal(new Set(ids).size, ids.length);
       const events = (
         await send('GET', `/api/v1/events?type=user.updated&target_id=${someone.user.id}&limit=1000`, t.adminToken)
       ).json() as { id: string }[];
@@ -117,6 +127,79 @@ for (const engine of engines()) {
         await queued(hook),
         events.map((e) => e.id),
       );
+    });
+
+    it('claims no new delivery of a webhook while an older one waits for its retry', async () => {
+      const hook = await register(['user.updated']);
+      const someone = await createUserWithToken(t);
+      await rename(someone.token, 'First');
+      const [batch] = (await look(instances[0]!)).filter((b) => b.webhookId === hook);
+      assert.equal(batch?.jobs.length, 1);
+      await instances[0]!.webhooks.finish(batch!.jobs[0]!.delivery, {
+        kind: 'failed',
+        responseCode: 500,
+        error: 'the receiver answered 500',
+      });
+      await rename(someone.token, 'Second');
+      const second = await eventOf('user.updated', someone.user.id);
+      assert.deepEqual(
+        (await look(instances[0]!)).filter((b) => b.webhookId === hook),
+        [],
+      );
+      const deliveries = (await send('GET', `/api/v1/webhooks/${hook}/deliveries`, t.adminToken)).json() as {
+        event_id: string;
+        status: string;
+        in_flight: boolean;
+      }[];
+      assert.deepEqual(
+        deliveries.map((d) => [d.event_id === second, d.status, d.in_flight]),
+        [
+          [true, 'pending', false],
+          [false, 'pending', false],
+        ],
+      );
+    });
+
+    it('gives a free slot to the webhook that waited longest, before new events of another', async () => {
+      const hooks = [
+        await register(['user.updated']),
+        await register(['user.updated']),
+        await register(['user.updated']),
+      ];
+      const someone = await createUserWithToken(t);
+      await rename(someone.token, 'Slots 1');
+      const first = (await look(instances[0]!, 2)).filter((b) => hooks.includes(b.webhookId));
+      assert.equal(first.length, 2, 'two slots, two of the three webhooks');
+      const waiting = hooks.find((id) => !first.some((b) => b.webhookId === id))!;
+      const [done, still] = first;
+      await instances[0]!.webhooks.succeeded(
+        done!.jobs.map((j) => j.delivery),
+        200,
+      );
+      await rename(someone.token, 'Slots 2');
+      const next = await look(instances[0]!, 1, new Set([still!.webhookId]));
+      assert.deepEqual(
+        next.map((b) => b.webhookId),
+        [waiting],
+      );
+    });
+
+    it('starts a webhook that an older version registered at its creation, and queues nothing that version queued', async () => {
+      const someone = await createUserWithToken(t);
+      await rename(someone.token, 'Before the webhook');
+      const hook = await register(['user.updated']);
+      // As an older version leaves it during a rolling upgrade: no place, and the delivery of an
+      // event queued in the event's own transaction.
+      await sql`update webhooks set queued_through = null where id = ${hook}`.execute(t.handle.db);
+      await rename(someone.token, 'Queued by the older version');
+      const queuedByOld = await eventOf('user.updated', someone.user.id);
+      const now = t.clock.now().toISOString();
+      await sql`insert into webhook_deliveries (id, webhook_id, event_id, status, attempts, next_attempt, created, updated)
+        values (${randomUUID()}, ${hook}, ${queuedByOld}, 'pending', 0, ${now}, ${now}, ${now})`.execute(t.handle.db);
+      await rename(someone.token, 'After');
+      const after = await eventOf('user.updated', someone.user.id);
+      await look(instances[0]!);
+      assert.deepEqual(await queued(hook), [queuedByOld, after]);
     });
   });
 

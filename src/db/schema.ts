@@ -204,8 +204,11 @@ export interface WebhooksTable {
   secret: string;
   enabled: Bool;
   version: number;
-  /** The last event this webhook has taken into its deliveries (its place in the outbox, the events table). */
-  queued_through: ColumnType<string, string | undefined, string>;
+  /**
+   * The last event this webhook has taken into its deliveries (its place in
+   * the outbox, the events table); null when an older version registered it.
+   */
+  queued_through: string | null;
   created: Timestamp;
   updated: Timestamp;
 }

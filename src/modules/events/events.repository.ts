@@ -104,6 +104,19 @@ export class EventsRepository {
     return (await this.db.executeQuery<EventRow>({ ...query, parameters: [after, limit] })).rows.map(toEvent);
   }
 
+  /** The id of the newest event of `type` about `targetId`, if any. */
+  async newestOf(type: string, targetId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('events')
+      .select('id')
+      .where('target_id', '=', targetId)
+      .where('type', '=', type)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
   async insert(events: EventRecord[]): Promise<void> {
     await this.db
       .insertInto('events')

@@ -66,6 +66,11 @@ export class EventsService {
     return this.unit.on(tx).events.lastId();
   }
 
+  /** The id of the newest event of `type` about `targetId`, if any. */
+  newestOf(type: EventDraft['type'], targetId: string, tx?: Tx): Promise<string | undefined> {
+    return this.unit.on(tx).events.newestOf(type, targetId);
+  }
+
   /** Up to `limit` events after `after`, in feed order, whoever asks (webhooks queue them). */
   after(after: string, limit: number, tx?: Tx): Promise<EventRecord[]> {
     return this.unit.on(tx).events.after(after, limit);

@@ -1,9 +1,10 @@
 /**
- * Sends queued webhook deliveries (API.md 8). Every instance runs one: it
- * claims due deliveries for a lease (so no other instance sends them at the
- * same time), has the sender thread post them (`sender.ts`), at most
- * `concurrency` webhooks at once and each delivery cut at 10 s, then records
- * the outcomes.
+ * Sends webhook deliveries (API.md 8). Every instance runs one: at each look
+ * it queues the events committed since each webhook's place in the outbox
+ * (the events table), claims due deliveries for a lease (so no other
+ * instance sends them at the same time), has the sender thread post them
+ * (`sender.ts`), at most `concurrency` webhooks at once and each delivery
+ * cut at 10 s, then records the outcomes.
  */
 import type { DeliveryObserver } from '../../observability/metrics.js';
 import { SenderThread } from './sender.js';
@@ -12,8 +13,8 @@ import type { DeliveryBatch, WebhooksService } from './webhooks.service.js';
 /** Deliveries to one endpoint sent in one go (in order, on one kept-alive connection). */
 const BATCH = 50;
 /**
- * A wake-up waits this long before claiming, so that deliveries queued by
- * commits close together go in one claim (two writes per batch, not per
+ * A wake-up waits this long before it looks, so that events committed close
+ * together are queued and claimed in one go (two writes per batch, not per
  * delivery); deliveries wait at most this much longer for it.
  */
 const LINGER_MS = 20;
@@ -84,20 +85,19 @@ export class DeliveryWorker {
   private async run(): Promise<void> {
     while (this.running) {
       this.woken = false;
-      const free = this.concurrency - this.inFlight.size;
-      if (free > 0) {
-        try {
-          const busy = new Set(this.inFlight.keys());
-          const batches = await this.webhooks.claim(free, LEASE_MS, BATCH, busy);
-          // Stopped while claiming: the claimed deliveries go back at once, unsent.
-          if (!this.running) await this.webhooks.release(batches.flatMap((b) => b.jobs.map((j) => j.delivery)));
-          else for (const batch of batches) this.track(batch.webhookId, this.deliver(batch));
-        } catch (error) {
-          this.options.onError?.(error);
-        }
+      // With no slot free, the look still queues new events (and claims nothing).
+      const free = Math.max(0, this.concurrency - this.inFlight.size);
+      try {
+        const busy = new Set(this.inFlight.keys());
+        const batches = await this.webhooks.claim(free, LEASE_MS, BATCH, busy);
+        // Stopped while claiming: the claimed deliveries go back at once, unsent.
+        if (!this.running) await this.webhooks.release(batches.flatMap((b) => b.jobs.map((j) => j.delivery)));
+        else for (const batch of batches) this.track(batch.webhookId, this.deliver(batch));
+      } catch (error) {
+        this.options.onError?.(error);
       }
       if (!this.running) break;
-      // Woken while claiming (a commit queued deliveries, a batch finished): look again soon.
+      // Woken while looking (a commit with events, a batch finished): look again soon.
       if (this.woken) {
         if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
         continue;

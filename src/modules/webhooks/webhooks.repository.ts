@@ -9,8 +9,8 @@ export type { DeliveryRecord, WebhookRecord } from '../../domain/records.js';
 /** A webhook with its sealed secret and its place in the outbox (for the delivery worker only). */
 export interface WebhookWithSecret extends WebhookRecord {
   sealedSecret: string;
-  /** The last event taken into its deliveries. */
-  queuedThrough: string;
+  /** The last event taken into its deliveries; null when an older version registered it. */
+  queuedThrough: string | null;
 }
 
 type WebhookRow = {
@@ -21,7 +21,7 @@ type WebhookRow = {
   secret: string;
   enabled: boolean | number;
   version: number;
-  queued_through: string;
+  queued_through: string | null;
   created: string | Date;
   updated: string | Date;
 };
@@ -80,6 +80,8 @@ const DELIVERY_COLUMNS = [
   'webhook_deliveries.created',
   'webhook_deliveries.updated',
 ] as const;
+
+const DELIVERY_STATUSES: DeliveryStatus[] = ['pending', 'succeeded', 'failed'];
 
 /** A webhook's oldest pending delivery, due and not leased. */
 export interface ClaimableHead {
@@ -212,14 +214,32 @@ export class WebhooksRepository {
 
   /**
    * Queues deliveries of events to a webhook (with `setQueuedThrough`, in one
-   * transaction). With `lease`, the first `lease.count` are claimed at once,
-   * as `claimHeads` would (their first attempt starts now), and answered.
+   * transaction), in event order, all to one webhook. With `lease`, the
+   * first `lease.count` are claimed at once, as `claimHeads` would (their
+   * first attempt starts now), and answered.
    */
   async enqueue(
     rows: { id: string; webhook_id: string; event_id: string }[],
     now: string,
     lease?: { until: string; count: number },
   ): Promise<DeliveryRecord[]> {
+    if (rows.length === 0) return [];
+    // Events that already have a delivery to this webhook are skipped: an older version, during a
+    // rolling upgrade, still queues in the event's own transaction (so the row is there as soon as
+    // the event is). The index on (webhook, status, event) finds them in three short ranges.
+    const existing = new Set(
+      (
+        await this.db
+          .selectFrom('webhook_deliveries')
+          .select('event_id')
+          .where('webhook_id', '=', rows[0]!.webhook_id)
+          .where('status', 'in', DELIVERY_STATUSES)
+          .where('event_id', '>=', rows[0]!.event_id)
+          .where('event_id', '<=', rows.at(-1)!.event_id)
+          .execute()
+      ).map((row) => row.event_id),
+    );
+    if (existing.size > 0) rows = rows.filter((row) => !existing.has(row.event_id));
     if (rows.length === 0) return [];
     const leased = lease ? Math.min(lease.count, rows.length) : 0;
     const values = rows.map((row, i) => ({

@@ -52,11 +52,13 @@ interface QueueClaim {
   limit: number;
   batch: number;
   busy: ReadonlySet<string>;
-  leaseUntil: string;
+  leaseMs: number;
 }
 
 /** Events read at once when a webhook's deliveries are queued (a transaction each). */
 const QUEUE_BATCH = 1000;
+/** Batches of events queued per webhook at one look of the worker (the rest at the next looks). */
+const QUEUE_ROUNDS = 5;
 
 const KNOWN_PATTERNS = new Set<string>(['*', ...EVENT_TYPES, ...EVENT_TYPES.map((t) => `${t.split('.')[0]}.*`)]);
 
@@ -164,27 +166,30 @@ export class WebhooksService {
   /**
    * Queues the events committed after each of `hooks`' places in the outbox
    * that its types match, and moves its place past them: a transaction per
-   * webhook and batch of events. A webhook that another transaction holds
-   * (another instance queueing, a change of the webhook) is left for the
-   * next look.
+   * webhook and batch of events, at most `QUEUE_ROUNDS` batches per webhook
+   * (a backlog is worked off over the next looks). A webhook that another
+   * transaction holds (another instance queueing, a change of the webhook)
+   * is left for the next look.
    *
    * With `claim`, a webhook that has nothing else to deliver (and is not
    * `busy` here) gets its first new deliveries claimed in the same
    * transaction, up to `claim.batch` each and `claim.limit` webhooks: the
-   * batches answered, ready to send. Others are claimed by `claim` later.
+   * batches answered, ready to send. The others are claimed by `claim` later.
    */
   async queueNew(hooks: readonly WebhookWithSecret[], claim?: QueueClaim): Promise<DeliveryBatch[]> {
     const batches: DeliveryBatch[] = [];
+    const newest = await this.events.lastId();
+    if (newest === undefined) return batches;
     for (const hook of hooks) {
-      let after = hook.queuedThrough;
-      for (;;) {
-        const events = await this.events.after(after, QUEUE_BATCH);
+      let expected = hook.queuedThrough;
+      let after = await this.placeOf(hook);
+      for (let round = 0; round < QUEUE_ROUNDS && (after === undefined || after < newest); round++) {
+        const events = await this.events.after(after ?? BEFORE_EVERY_EVENT, QUEUE_BATCH);
         if (events.length === 0) break;
         const last = events.at(-1)!.id;
-        const now = this.now();
         const moved = await this.unit.run(async ({ webhooks }) => {
           const current = await webhooks.lockForQueueing(hook.id);
-          if (!current?.enabled || current.queuedThrough !== after) return undefined;
+          if (!current?.enabled || current.queuedThrough !== expected) return undefined;
           const rows = deliveriesOf(current, events);
           const claimable =
             claim !== undefined &&
@@ -193,10 +198,11 @@ export class WebhooksService {
             !claim.busy.has(hook.id) &&
             !batches.some((b) => b.webhookId === hook.id) &&
             !(await webhooks.hasPending(hook.id));
+          const until = new Date(this.clock().getTime() + (claim?.leaseMs ?? 0)).toISOString();
           const leased = await webhooks.enqueue(
             rows,
-            now,
-            claimable ? { until: claim.leaseUntil, count: claim.batch } : undefined,
+            this.now(),
+            claimable ? { until, count: claim.batch } : undefined,
           );
           await webhooks.setQueuedThrough(hook.id, last);
           return { current, leased };
@@ -208,6 +214,7 @@ export class WebhooksService {
         }
         if (events.length < QUEUE_BATCH) break;
         after = last;
+        expected = last;
       }
     }
     return batches;
@@ -221,27 +228,43 @@ export class WebhooksService {
    */
   private async catchUp(tx: Tx, webhook: WebhookWithSecret): Promise<void> {
     const { webhooks } = this.unit.on(tx);
-    let after = webhook.queuedThrough;
-    if (!webhook.enabled) after = (await this.events.lastId(tx)) ?? after;
+    const newest = await this.events.lastId(tx);
+    let after = await this.placeOf(webhook, tx);
+    if (!webhook.enabled) after = newest;
     else {
       for (;;) {
-        const events = await this.events.after(after, QUEUE_BATCH, tx);
+        const events = await this.events.after(after ?? BEFORE_EVERY_EVENT, QUEUE_BATCH, tx);
         if (events.length === 0) break;
         await webhooks.enqueue(deliveriesOf(webhook, events), this.now());
         after = events.at(-1)!.id;
         if (events.length < QUEUE_BATCH) break;
       }
     }
-    if (after !== webhook.queuedThrough) await webhooks.setQueuedThrough(webhook.id, after);
+    if (after !== undefined && after !== webhook.queuedThrough) await webhooks.setQueuedThrough(webhook.id, after);
+  }
+
+  /**
+   * Where a webhook's queueing goes on from: its place; for one that an older
+   * version registered during a rolling upgrade (no place), its
+   * `webhook.created` event, which that version queued itself if it matched.
+   * Undefined: before every event.
+   */
+  private async placeOf(webhook: WebhookWithSecret, tx?: Tx): Promise<string | undefined> {
+    if (webhook.queuedThrough !== null) return webhook.queuedThrough;
+    return this.events.newestOf('webhook.created', webhook.id, tx);
   }
 
   // ---- for the delivery worker ----
 
   /**
-   * Takes due deliveries for `leaseMs`: the oldest pending one of up to
-   * `limit` enabled webhooks (but none of `busy`, whose deliveries this
-   * instance is sending), each with up to `batch - 1` of the deliveries
-   * behind it (sent in one go, in order), with what sending them needs.
+   * Takes deliveries to send for `leaseMs`, for up to `limit` enabled
+   * webhooks (but none of `busy`, whose deliveries this instance is
+   * sending), each batch in event order with what sending it needs. First
+   * the webhooks with a due delivery waiting, the longest-waiting first:
+   * the oldest pending delivery of each, with up to `batch - 1` of those
+   * behind it. Then, in the slots left, webhooks with nothing else to
+   * deliver get their new events (`queueNew`, which queues for every
+   * webhook, even when no slot is left).
    */
   async claim(
     limit: number,
@@ -252,33 +275,36 @@ export class WebhooksService {
     const { webhooks: repo } = this.unit.repos;
     const enabled = await repo.listEnabled();
     const now = this.clock().toISOString();
-    const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
-    // New events first: a webhook with nothing else to deliver gets them claimed as they are queued.
-    const fresh = await this.queueNew(enabled, { limit, batch, busy, leaseUntil });
-    const candidates = enabled.filter((hook) => !busy.has(hook.id) && !fresh.some((b) => b.webhookId === hook.id));
-    // The longest-waiting first, so that no webhook waits behind others that are always busy.
-    const heads = (
-      await repo.claimableHeads(
-        candidates.map((hook) => hook.id),
-        now,
-      )
-    )
-      .sort((a, b) => (a.next_attempt < b.next_attempt ? -1 : a.next_attempt > b.next_attempt ? 1 : 0))
-      .slice(0, limit - fresh.length);
-    if (heads.length === 0) return fresh;
-    const claimed = await this.unit.run(({ webhooks }) => webhooks.claimHeads(heads, now, leaseUntil, batch));
-    const byWebhook = new Map<string, DeliveryRecord[]>();
-    for (const delivery of [...claimed].sort((a, b) => (a.event_id < b.event_id ? -1 : 1))) {
-      byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
+    const candidates = enabled.filter((hook) => !busy.has(hook.id));
+    const heads =
+      limit <= 0
+        ? []
+        : (
+            await repo.claimableHeads(
+              candidates.map((hook) => hook.id),
+              now,
+            )
+          )
+            .sort((a, b) => (a.next_attempt < b.next_attempt ? -1 : a.next_attempt > b.next_attempt ? 1 : 0))
+            .slice(0, limit);
+    const batches: DeliveryBatch[] = [];
+    if (heads.length > 0) {
+      const leaseUntil = new Date(Date.parse(now) + leaseMs).toISOString();
+      const claimed = await this.unit.run(({ webhooks }) => webhooks.claimHeads(heads, now, leaseUntil, batch));
+      const byWebhook = new Map<string, DeliveryRecord[]>();
+      for (const delivery of [...claimed].sort((a, b) => (a.event_id < b.event_id ? -1 : 1))) {
+        byWebhook.set(delivery.webhook_id, [...(byWebhook.get(delivery.webhook_id) ?? []), delivery]);
+      }
+      const events = new Map((await this.events.byIds(claimed.map((d) => d.event_id))).map((e) => [e.id, e]));
+      for (const [webhookId, deliveries] of byWebhook) {
+        const webhook = candidates.find((hook) => hook.id === webhookId);
+        const prepared = webhook && (await this.prepared(webhook, deliveries, events));
+        if (prepared) batches.push(prepared);
+      }
     }
-    const events = new Map((await this.events.byIds(claimed.map((d) => d.event_id))).map((e) => [e.id, e]));
-    const batches = fresh;
-    for (const [webhookId, deliveries] of byWebhook) {
-      const webhook = candidates.find((hook) => hook.id === webhookId);
-      const batch = webhook && (await this.prepared(webhook, deliveries, events));
-      if (batch) batches.push(batch);
-    }
-    return batches;
+    const taken = new Set([...busy, ...heads.map((head) => head.webhook_id)]);
+    const fresh = await this.queueNew(enabled, { limit: limit - batches.length, batch, busy: taken, leaseMs });
+    return [...batches, ...fresh];
   }
 
   /**
