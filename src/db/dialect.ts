@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
+  type Compilable,
   CompiledQuery,
   Kysely,
   PostgresAdapter,
@@ -382,4 +383,19 @@ export function columnTypes(engine: Engine) {
 /** The engine behind a Kysely instance (migrations receive only the instance). */
 export function engineOf(db: Kysely<unknown>): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/**
+ * A query built and compiled once per engine, then run with new parameters
+ * (in the order their placeholders appear): for the statements of every
+ * request, where building and compiling a query costs as much as running it.
+ */
+export function compiledOnce<R>(build: (db: Kysely<Database>) => Compilable<R>) {
+  const byEngine: Partial<Record<Engine, CompiledQuery<R>>> = {};
+  return (db: Kysely<Database>, parameters: readonly unknown[]): CompiledQuery<R> => {
+    const engine = engineOf(db as Kysely<unknown>);
+    const compiled = byEngine[engine] ?? build(db).compile();
+    byEngine[engine] = compiled;
+    return { ...compiled, parameters };
+  };
 }

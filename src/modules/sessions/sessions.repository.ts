@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { compiledOnce } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
 import { toUserRecord as toRecord, type UserRow } from '../../db/user-rows.js';
 import type { UserRecord } from '../../domain/records.js';
@@ -19,6 +20,21 @@ export interface LiveSession {
   user: UserRecord;
 }
 
+/** Every authenticated request runs it: compiled once (parameters: the token hash, now). */
+const LIVE_SESSION = compiledOnce((db) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', (join) =>
+      join
+        .onRef('users.id', '=', 'sessions.user_id')
+        .onRef('users.credential_version', '=', 'sessions.credential_version'),
+    )
+    .selectAll('users')
+    .select(['sessions.id as session_id', 'sessions.api_key_id as session_api_key_id'])
+    .where('sessions.token_hash', '=', '')
+    .where('sessions.expires', '>', ''),
+);
+
 export class SessionsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -28,18 +44,7 @@ export class SessionsRepository {
 
   /** The live session a token hash names, with its account; undefined when expired or unknown. */
   async findLive(tokenHash: string, now: string): Promise<LiveSession | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', (join) =>
-        join
-          .onRef('users.id', '=', 'sessions.user_id')
-          .onRef('users.credential_version', '=', 'sessions.credential_version'),
-      )
-      .selectAll('users')
-      .select(['sessions.id as session_id', 'sessions.api_key_id as session_api_key_id'])
-      .where('sessions.token_hash', '=', tokenHash)
-      .where('sessions.expires', '>', now)
-      .executeTakeFirst();
+    const [row] = (await this.db.executeQuery(LIVE_SESSION(this.db, [tokenHash, now]))).rows;
     if (!row) return undefined;
     const { session_id, session_api_key_id, ...user } = row;
     return { sessionId: session_id, apiKeyId: session_api_key_id, user: toRecord(user as UserRow) };
