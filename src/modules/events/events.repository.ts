@@ -1,5 +1,5 @@
-import { type CompiledQuery, sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import { engineOf } from '../../db/dialect.js';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { compiledOnce, engineOf } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
 import { readJson, readTimestamp } from '../../db/values.js';
 import type {
@@ -53,8 +53,10 @@ function toEvent(row: EventRow): EventRecord {
   };
 }
 
-const LAST_ID: Partial<Record<'sqlite' | 'postgres', CompiledQuery<{ id: string }>>> = {};
-const AFTER: Partial<Record<'sqlite' | 'postgres', CompiledQuery<EventRow>>> = {};
+/** The newest event (every transaction that writes events reads it). */
+const LAST_ID = compiledOnce((db) => db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1));
+/** Events after an id (the delivery worker reads them for every webhook at every look). */
+const AFTER = compiledOnce((db) => db.selectFrom('events').selectAll().where('id', '>', '').orderBy('id').limit(1));
 
 export class EventsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -75,33 +77,12 @@ export class EventsRepository {
 
   /** The newest event's id, if any. */
   async lastId(): Promise<string | undefined> {
-    // Compiled once per engine: this runs in every transaction that writes events.
-    const engine = engineOf(this.db as Kysely<unknown>);
-    let query = LAST_ID[engine];
-    if (!query) {
-      query = this.db.selectFrom('events').select('id').orderBy('id', 'desc').limit(1).compile();
-      LAST_ID[engine] = query;
-    }
-    const result = await this.db.executeQuery(query);
-    return result.rows[0]?.id;
+    return (await this.db.executeQuery(LAST_ID(this.db, [1]))).rows[0]?.id;
   }
 
   /** Up to `limit` events after `after`, in feed order, whoever asks (what webhooks queue). */
   async after(after: string, limit: number): Promise<EventRecord[]> {
-    // Compiled once per engine: the delivery worker runs it for every webhook at every wake-up.
-    const engine = engineOf(this.db as Kysely<unknown>);
-    let query = AFTER[engine];
-    if (!query) {
-      query = this.db
-        .selectFrom('events')
-        .selectAll()
-        .where('id', '>', '')
-        .orderBy('id')
-        .limit(1)
-        .compile() as CompiledQuery<EventRow>;
-      AFTER[engine] = query;
-    }
-    return (await this.db.executeQuery<EventRow>({ ...query, parameters: [after, limit] })).rows.map(toEvent);
+    return (await this.db.executeQuery(AFTER(this.db, [after, limit]))).rows.map((row) => toEvent(row as EventRow));
   }
 
   /** The id of the newest event of `type` about `targetId`, if any. */

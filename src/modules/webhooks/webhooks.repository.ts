@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import { engineOf, forNoKeyUpdate, skipLocked } from '../../db/dialect.js';
+import { compiledOnce, forNoKeyUpdate, skipLocked } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
 import type { DeliveryRecord, DeliveryStatus, WebhookRecord } from '../../domain/records.js';
 import { readBool, readTimestamp } from '../../db/values.js';
@@ -97,27 +97,23 @@ function claimable(row: HeadRow, now: string): boolean {
   return readTimestamp(row.next_attempt) <= now && (row.locked_until === null || readTimestamp(row.locked_until) < now);
 }
 
-const HEAD: Partial<Record<'sqlite' | 'postgres', CompiledQuery<HeadRow>>> = {};
+/** A webhook's oldest pending delivery (the one that must go first). */
+const HEAD = compiledOnce((db) =>
+  db
+    .selectFrom('webhook_deliveries')
+    .select(['id', 'next_attempt', 'locked_until'])
+    .where('webhook_id', '=', '')
+    .where('status', '=', 'pending')
+    .orderBy('event_id')
+    .limit(1),
+);
 
-/** A webhook's oldest pending delivery (the one that must go first), compiled once per engine. */
 function compiledHead(db: Kysely<Database>, webhookId: string): CompiledQuery<HeadRow> {
-  const engine = engineOf(db as Kysely<unknown>);
-  let query = HEAD[engine];
-  if (!query) {
-    query = db
-      .selectFrom('webhook_deliveries')
-      .select(['id', 'next_attempt', 'locked_until'])
-      .where('webhook_id', '=', '')
-      .where('status', '=', 'pending')
-      .orderBy('event_id')
-      .limit(1)
-      .compile() as CompiledQuery<HeadRow>;
-    HEAD[engine] = query;
-  }
-  return { ...query, parameters: [webhookId, 'pending', 1] };
+  return HEAD(db, [webhookId, 'pending', 1]) as CompiledQuery<HeadRow>;
 }
 
-const LIST_ENABLED: Partial<Record<'sqlite' | 'postgres', CompiledQuery<WebhookRow>>> = {};
+/** The enabled webhooks (the delivery worker reads them at every look). */
+const LIST_ENABLED = compiledOnce((db) => db.selectFrom('webhooks').selectAll().where('enabled', '=', true));
 
 export class WebhooksRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -160,18 +156,7 @@ export class WebhooksRepository {
 
   /** The enabled webhooks (the delivery worker queues and claims their deliveries). */
   async listEnabled(): Promise<WebhookWithSecret[]> {
-    // Compiled once per engine: the delivery worker runs it at every look.
-    const engine = engineOf(this.db as Kysely<unknown>);
-    let query = LIST_ENABLED[engine];
-    if (!query) {
-      query = this.db
-        .selectFrom('webhooks')
-        .selectAll()
-        .where('enabled', '=', true)
-        .compile() as CompiledQuery<WebhookRow>;
-      LIST_ENABLED[engine] = query;
-    }
-    return (await this.db.executeQuery(query)).rows.map(toWebhook);
+    return (await this.db.executeQuery(LIST_ENABLED(this.db, [true]))).rows.map((row) => toWebhook(row as WebhookRow));
   }
 
   async update(
