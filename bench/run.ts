@@ -172,7 +172,6 @@ const deep = await handle.db
   .offset(DEPTH - 1)
   .limit(1001)
   .execute();
-await handle.close();
 const cursors = deep
   .filter((_, i) => i % 20 === 0)
   .map((r) => ({
@@ -185,6 +184,15 @@ const searchTerm = () => {
   return `${pick(FIRST)} ${'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)]}`;
 };
 
+// Prefixes of one, two and eight letters: a letter starts about one name in 26 (and "u" every
+// username and email), two letters about as many, eight letters ("user1234") a few hundred keys.
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+const prefixOf = (letters: number) => {
+  if (letters === 1) return LETTERS[Math.floor(Math.random() * 26)]!;
+  if (letters === 2) return Math.random() < 0.1 ? 'us' : pick(FIRST).slice(0, 2);
+  return `user${Math.floor(Math.random() * USERS)}`.padEnd(8, '0').slice(0, 8);
+};
+
 // ---- correctness of a sample of answers ----
 async function check(): Promise<void> {
   for (const target of targets.slice(0, 25)) {
@@ -194,8 +202,8 @@ async function check(): Promise<void> {
     if (byEmail.status !== 200 || byEmail.body.length !== 1 || byEmail.body[0].id !== target.id)
       fail(`list by email ${target.email}`);
   }
-  for (let i = 0; i < 25; i++) {
-    const term = searchTerm();
+  for (let i = 0; i < 40; i++) {
+    const term = i < 25 ? searchTerm() : prefixOf([1, 2, 8][i % 3]!);
     const found = await call(`/api/v1/users?search=${encodeURIComponent(term)}&limit=20`);
     if (found.status !== 200) fail(`search ${term}`);
     for (const u of found.body) {
@@ -206,6 +214,31 @@ async function check(): Promise<void> {
       a.created === b.created ? (a.id < b.id ? -1 : 1) : a.created < b.created ? -1 : 1,
     );
     if (JSON.stringify(sorted) !== JSON.stringify(found.body)) fail(`search ${term} is not in list order`);
+  }
+  // A search's page is the first 20 accounts with a key starting with the prefix, as the database tells.
+  for (const term of ['u', 'a', prefixOf(1), prefixOf(2), prefixOf(8)]) {
+    const found = await call(`/api/v1/users?search=${term}&limit=20`);
+    const next = String.fromCharCode(term.charCodeAt(term.length - 1) + 1);
+    const high = term.slice(0, -1) + next;
+    const expected = await handle.db
+      .selectFrom('users')
+      .select('username')
+      .where((eb) =>
+        eb.or(
+          (['username_lower', 'email_lower', 'name_lower'] as const).map((column) =>
+            eb.and([eb(column, '>=', term), eb(column, '<', high)]),
+          ),
+        ),
+      )
+      .orderBy('created')
+      .orderBy('id')
+      .limit(20)
+      .execute();
+    if (
+      JSON.stringify(found.body.map((u: { username: string }) => u.username)) !==
+      JSON.stringify(expected.map((u) => u.username))
+    )
+      fail(`search ${term} differs from the database's answer`);
   }
   const byOffset = await call(`/api/v1/users?offset=${DEPTH}&limit=100`);
   const byCursor = await call(`/api/v1/users?after=${cursors[0]!.after}&limit=100`);
@@ -286,6 +319,13 @@ const scenarios: Scenario[] = [
     server: 'roster',
     path: () => `/api/v1/users?search=${encodeURIComponent(searchTerm())}&limit=20`,
   },
+  ...[1, 2, 8].map(
+    (letters): Scenario => ({
+      name: `search, ${letters} letter${letters === 1 ? '' : 's'}`,
+      server: 'roster',
+      path: () => `/api/v1/users?search=${prefixOf(letters)}&limit=20`,
+    }),
+  ),
   {
     name: `offset page at ${DEPTH.toLocaleString('en')}`,
     server: 'roster',
@@ -509,5 +549,6 @@ function patchRatio(): string[] {
   return lines;
 }
 stopAll();
+await handle.close();
 if (!args.keep && !args.existing) await dropDatabase();
 process.exit(0);

@@ -349,6 +349,22 @@ export async function analyze(db: Kysely<any>, table: string): Promise<void> {
   else await sql`analyze ${sql.table(table)}`.execute(db);
 }
 
+/**
+ * About how many rows `table` holds, at the cost of a lookup rather than a
+ * count: SQLite's largest rowid (rows are never renumbered, so deletions make
+ * it an overestimate), PostgreSQL's `reltuples` (as of the last vacuum or
+ * analyze; 0 before the first).
+ */
+export async function estimatedRows(db: Kysely<any>, table: string): Promise<number> {
+  const { rows } =
+    engineOf(db) === 'postgres'
+      ? await sql<{
+          n: number;
+        }>`select greatest(reltuples, 0)::float8 as n from pg_class where oid = to_regclass(${table})`.execute(db)
+      : await sql<{ n: number | null }>`select max(rowid) as n from ${sql.table(table)}`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** The database URL without its password (in the credentials or the query), for messages. */
 export function describeDatabaseUrl(url: string): string {
   if (url.startsWith('sqlite:')) return url;
@@ -397,5 +413,39 @@ export function compiledOnce<R>(build: (db: Kysely<Database>) => Compilable<R>) 
     const compiled = byEngine[engine] ?? build(db).compile();
     byEngine[engine] = compiled;
     return { ...compiled, parameters };
+  };
+}
+
+/** Stands for one named parameter while `compiledPerShape` compiles a shape. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/**
+ * A query whose text depends on which of its named values are present (its
+ * shape: which filters a list has, say), compiled once per shape and engine.
+ * `build` receives a placeholder for each present value and must only place
+ * them in the query, never read them; each run binds the real values in
+ * their places. Values that are undefined are absent.
+ */
+export function compiledPerShape<V extends object, R>(build: (db: Kysely<Database>, values: V) => Compilable<R>) {
+  const compiledByShape = new Map<string, CompiledQuery<R>>();
+  return (db: Kysely<Database>, given: V): CompiledQuery<R> => {
+    const values = given as Record<string, unknown>;
+    const names = Object.keys(values)
+      .filter((name) => values[name] !== undefined)
+      .sort();
+    const shape = `${engineOf(db as Kysely<unknown>)}:${names.join(',')}`;
+    let compiled = compiledByShape.get(shape);
+    if (!compiled) {
+      compiled = build(db, Object.fromEntries(names.map((name) => [name, new Slot(name)])) as V).compile();
+      compiledByShape.set(shape, compiled);
+    }
+    return {
+      ...compiled,
+      parameters: compiled.parameters.map((parameter) =>
+        parameter instanceof Slot ? values[parameter.name] : parameter,
+      ),
+    };
   };
 }
