@@ -70,6 +70,11 @@ for (const engine of engines()) {
         const completed = lines.find((line) => line.msg === 'request completed');
         assert.equal(completed?.account_id, me.id);
         assert.ok(!JSON.stringify(lines).includes(t.adminToken), 'the token is not logged');
+        // The binding is the request's own: the next request's lines name no account.
+        await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'log-check-1b' } });
+        const next = logs.lines.filter((line) => line.request_id === 'log-check-1b');
+        assert.ok(next.length >= 2);
+        assert.ok(next.every((line) => line.account_id === undefined));
       });
 
       it('never writes the values of code, state, access_token, token, password or key to a logged URL', async () => {

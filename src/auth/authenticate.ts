@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { RequestContext } from '../domain/events.js';
 import type { Principal } from './access.js';
 
@@ -32,10 +33,10 @@ export interface Authenticator {
 export function authenticate(auth: Authenticator) {
   return async function requireAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     request.principal = await auth.authenticate(bearerToken(request), requestContext(request));
-    // From here on, every log line of the request names its caller (API.md 9); the
-    // "request completed" line is written through the reply's logger.
-    const child = request.log.child({ account_id: request.principal.user.id });
-    request.log = child;
-    reply.log = child;
+    // From here on, every log line of the request names its caller (API.md 9). The request's
+    // logger is its own (a child made for it, which the reply shares): it takes the binding
+    // itself rather than making another child per request.
+    (request.log as Partial<Pick<Logger, 'setBindings'>>).setBindings?.({ account_id: request.principal.user.id });
+    if (reply.log !== request.log) reply.log = request.log;
   };
 }
