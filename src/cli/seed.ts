@@ -75,8 +75,8 @@ const LAST = [
   'Young',
   'Zhang',
 ];
-/** Rows per INSERT statement (SQLite allows at most 32,766 parameters in one). */
-const ROWS_PER_STATEMENT = 1000;
+/** Rows per statement: an INSERT on SQLite (at most 32,766 parameters in one), a COPY on PostgreSQL. */
+const ROWS_PER_STATEMENT = { sqlite: 1000, postgres: 10_000 };
 
 export const SEEDED_PASSWORD = 'seeded-password';
 
@@ -103,11 +103,11 @@ export async function seedUsers(handle: DatabaseHandle, count: number, progress:
       const users = new UsersRepository(trx);
       const rebuildIndexes = await suspendIndexes(trx, 'users');
       // Statements small enough that progress moves at least every percent.
-      const rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT, Math.ceil(count / 100)));
+      const rowsPerStatement = Math.max(1, Math.min(ROWS_PER_STATEMENT[handle.engine], Math.ceil(count / 100)));
       for (let chunk = 0; chunk < count; chunk += rowsPerStatement) {
         const end = Math.min(chunk + rowsPerStatement, count);
         // One call to the random source per statement rather than one per id.
-        const random = randomBytes(16 * ROWS_PER_STATEMENT);
+        const random = randomBytes(16 * rowsPerStatement);
         const rows: Insertable<UsersTable>[] = [];
         for (let i = chunk; i < end; i++) {
           const offset = 16 * (i - chunk);

@@ -4,6 +4,7 @@
  * drivers' errors become the typed errors of `errors.ts` on the way out. The
  * rest of Roster is engine-neutral.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -113,7 +114,26 @@ async function openSqlite(path: string, options: OpenOptions): Promise<DatabaseH
 
 async function openPostgres(url: string, options: OpenOptions): Promise<DatabaseHandle> {
   const { default: pg } = await import('pg');
+  /**
+   * A client that runs the statements of `compiledOnce` and `compiledPerShape`
+   * as named prepared statements: PostgreSQL parses and plans each once per
+   * connection instead of at every request. Every other statement is sent as is.
+   */
+  class PreparingClient extends pg.Client {
+    // pg's query has a dozen overloads: this passes them on unchanged.
+    override query(config: any, values?: any, callback?: any): any {
+      if (typeof config === 'string' && COPY_FROM_STDIN.test(config) && Array.isArray(values)) {
+        return copyIn(this, config, String(values[0]));
+      }
+      if (typeof config === 'string' && Array.isArray(values)) {
+        const name = PREPARED_NAMES.get(config);
+        if (name !== undefined) return super.query({ name, text: config, values }, callback);
+      }
+      return super.query(config, values, callback);
+    }
+  }
   const pool = new pg.Pool({
+    Client: PreparingClient,
     connectionString: url,
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
@@ -349,6 +369,52 @@ export async function analyze(db: Kysely<any>, table: string): Promise<void> {
   else await sql`analyze ${sql.table(table)}`.execute(db);
 }
 
+/** `copy <table> (<columns>) from stdin`: statements that `bulkInsert` sends with their rows as the one parameter. */
+const COPY_FROM_STDIN = /^copy "\w+" \([^)]*\) from stdin$/;
+
+/** Streams `data` (COPY's text format) into a `copy ... from stdin` on this client's connection. */
+async function copyIn(client: import('pg').Client, statement: string, data: string) {
+  const { from } = await import('pg-copy-streams');
+  const stream = client.query(from(statement));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    stream.end(data);
+  });
+  return { command: 'COPY', rowCount: stream.rowCount, rows: [] };
+}
+
+/** A value in COPY's text format: \N for null, backslash escapes for the characters that separate. */
+function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  const text = typeof value === 'boolean' ? (value ? 't' : 'f') : String(value);
+  return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+}
+
+/**
+ * Inserts complete rows (every one with the same columns) in bulk: on
+ * PostgreSQL with one COPY (on the connection of `db`, inside its transaction
+ * if it has one), on SQLite as one multi-row insert.
+ */
+export async function bulkInsert<T extends keyof Database & string>(
+  db: Kysely<Database>,
+  table: T,
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (engineOf(db as Kysely<unknown>) === 'sqlite') {
+    await db
+      .insertInto(table)
+      .values(rows as never)
+      .execute();
+    return;
+  }
+  const columns = Object.keys(rows[0]!);
+  const data = rows.map((row) => columns.map((column) => copyValue(row[column])).join('\t')).join('\n') + '\n';
+  const statement = `copy "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) from stdin`;
+  await db.executeQuery(CompiledQuery.raw(statement, [data]));
+}
+
 /**
  * About how many rows `table` holds, at the cost of a lookup rather than a
  * count: SQLite's largest rowid (rows are never renumbered, so deletions make
@@ -410,10 +476,26 @@ export function compiledOnce<R>(build: (db: Kysely<Database>) => Compilable<R>) 
   const byEngine: Partial<Record<Engine, CompiledQuery<R>>> = {};
   return (db: Kysely<Database>, parameters: readonly unknown[]): CompiledQuery<R> => {
     const engine = engineOf(db as Kysely<unknown>);
-    const compiled = byEngine[engine] ?? build(db).compile();
+    const compiled = byEngine[engine] ?? prepared(build(db).compile());
     byEngine[engine] = compiled;
     return { ...compiled, parameters };
   };
+}
+
+/**
+ * The statement names of the queries compiled once, by their SQL: PostgreSQL
+ * connections run these as named prepared statements. Bounded by the queries
+ * of the code (and the shapes of `compiledPerShape`), not by requests.
+ */
+const PREPARED_NAMES = new Map<string, string>();
+
+function prepared<R>(compiled: CompiledQuery<R>): CompiledQuery<R> {
+  // A `*` would change its result type when a newer version adds a column during a rolling
+  // upgrade, which PostgreSQL refuses for a prepared statement: those are sent unprepared.
+  if (!PREPARED_NAMES.has(compiled.sql) && !/\*/.test(compiled.sql)) {
+    PREPARED_NAMES.set(compiled.sql, `roster_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 24)}`);
+  }
+  return compiled;
 }
 
 /** Stands for one named parameter while `compiledPerShape` compiles a shape. */
@@ -438,7 +520,7 @@ export function compiledPerShape<V extends object, R>(build: (db: Kysely<Databas
     const shape = `${engineOf(db as Kysely<unknown>)}:${names.join(',')}`;
     let compiled = compiledByShape.get(shape);
     if (!compiled) {
-      compiled = build(db, Object.fromEntries(names.map((name) => [name, new Slot(name)])) as V).compile();
+      compiled = prepared(build(db, Object.fromEntries(names.map((name) => [name, new Slot(name)])) as V).compile());
       compiledByShape.set(shape, compiled);
     }
     return {

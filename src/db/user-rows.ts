@@ -32,6 +32,41 @@ export const PUBLIC_USER_COLUMNS = [
 
 export type UserRow = { [K in keyof UsersTable]: unknown };
 
+/** Every column of `users`, once each: the compiler rejects the list when the table gains one it lacks. */
+const EVERY_COLUMN: { [K in keyof UsersTable]: K } = {
+  id: 'id',
+  username: 'username',
+  username_lower: 'username_lower',
+  email: 'email',
+  email_lower: 'email_lower',
+  email_verified: 'email_verified',
+  name: 'name',
+  name_lower: 'name_lower',
+  avatar_url: 'avatar_url',
+  company: 'company',
+  job_title: 'job_title',
+  metadata: 'metadata',
+  password_hash: 'password_hash',
+  oauth_provider: 'oauth_provider',
+  oauth_id: 'oauth_id',
+  is_active: 'is_active',
+  is_superuser: 'is_superuser',
+  is_service_account: 'is_service_account',
+  is_internal: 'is_internal',
+  is_onboarded: 'is_onboarded',
+  organization_id: 'organization_id',
+  version: 'version',
+  credential_version: 'credential_version',
+  created: 'created',
+  updated: 'updated',
+};
+
+/**
+ * The columns of `UserRecord`, named (not `users.*`): a statement prepared
+ * with them keeps its result type when a newer version adds a column.
+ */
+export const USER_COLUMNS = Object.values(EVERY_COLUMN).map((column) => `users.${column}` as const);
+
 /** Maps the public columns of a `users` row (either engine). */
 export function toPublicRecord(
   row: { [K in (typeof PUBLIC_USER_COLUMNS)[number] extends `users.${infer C}` ? C : never]: unknown },

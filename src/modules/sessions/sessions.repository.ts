@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { compiledOnce } from '../../db/dialect.js';
 import type { Database } from '../../db/schema.js';
-import { toUserRecord as toRecord, type UserRow } from '../../db/user-rows.js';
+import { toUserRecord as toRecord, USER_COLUMNS, type UserRow } from '../../db/user-rows.js';
 import type { UserRecord } from '../../domain/records.js';
 
 export interface SessionValues {
@@ -29,7 +29,7 @@ const LIVE_SESSION = compiledOnce((db) =>
         .onRef('users.id', '=', 'sessions.user_id')
         .onRef('users.credential_version', '=', 'sessions.credential_version'),
     )
-    .selectAll('users')
+    .select(USER_COLUMNS)
     .select(['sessions.id as session_id', 'sessions.api_key_id as session_api_key_id'])
     .where('sessions.token_hash', '=', '')
     .where('sessions.expires', '>', ''),

@@ -8,9 +8,9 @@ import {
   sql,
   type Updateable,
 } from 'kysely';
-import { compiledOnce, compiledPerShape, engineOf, estimatedRows, forUpdate } from '../../db/dialect.js';
+import { bulkInsert, compiledOnce, compiledPerShape, engineOf, estimatedRows, forUpdate } from '../../db/dialect.js';
 import type { Database, Role, UsersTable } from '../../db/schema.js';
-import { PUBLIC_USER_COLUMNS, toPublicRecord, toUserRecord as toRecord } from '../../db/user-rows.js';
+import { PUBLIC_USER_COLUMNS, toPublicRecord, toUserRecord as toRecord, USER_COLUMNS } from '../../db/user-rows.js';
 import type { PublicUserRecord, UserRecord, UserScope } from '../../domain/records.js';
 
 export type { PublicUserRecord, UserRecord, UserScope } from '../../domain/records.js';
@@ -46,7 +46,7 @@ export interface AccountDependents {
 export type UserValues = Partial<Omit<UserRecord, 'id' | 'created' | 'version' | 'credential_version'>>;
 
 /** An account by id, for a caller that sees every account (compiled once; parameter: the id). */
-const BY_ID = compiledOnce((db) => db.selectFrom('users').selectAll('users').where('users.id', '=', ''));
+const BY_ID = compiledOnce((db) => db.selectFrom('users').select(USER_COLUMNS).where('users.id', '=', ''));
 
 /**
  * A page in list order of a caller who sees every account, without search or
@@ -292,9 +292,9 @@ export class UsersRepository {
     return (await this.findById(id))!;
   }
 
-  /** Inserts complete rows in one statement (bulk seeding). */
+  /** Inserts complete rows in one statement (bulk seeding: COPY on PostgreSQL). */
   async insertRows(rows: Insertable<UsersTable>[]): Promise<void> {
-    await this.db.insertInto('users').values(rows).execute();
+    await bulkInsert(this.db, 'users', rows as Record<string, unknown>[]);
   }
 
   /**
