@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -126,6 +126,13 @@ const stopAll = () => {
   for (const child of children) child.kill('SIGTERM');
 };
 process.on('exit', stopAll);
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second here).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -417,6 +424,11 @@ function referenceRatio(round: number, name: string, rps: number): number | null
   const floor = rows.find((r) => r.round === round && r.reference_of === name);
   return floor ? Number((rps / Number(floor.requests_per_s)).toFixed(3)) : null;
 }
+/** The reference's server CPU time per request over Roster's, in the same round (null when it has none). */
+function cpuRatio(round: number, name: string, cpuUs: number): number | null {
+  const floor = rows.find((r) => r.round === round && r.reference_of === name);
+  return floor ? Number((Number(floor.server_cpu_us_per_request) / cpuUs).toFixed(3)) : null;
+}
 let ceiling = 0;
 let rssAfterReads = 0;
 for (let round = 1; round <= ROUNDS; round++) {
@@ -425,7 +437,11 @@ for (let round = 1; round <= ROUNDS; round++) {
     await scenario.before?.();
     await load(scenario, WARMUP);
     const receivedBefore = await deliveriesReceived();
+    const server = { hello: hello.child, roster: roster.child, reference: reference.child }[scenario.server];
+    const cpuBefore = cpuSeconds(server.pid!);
     const { result, latencies } = await load(scenario, DURATION);
+    // The server's CPU time per request: steadier than req/s on a machine shared with others.
+    const cpuUs = ((cpuSeconds(server.pid!) - cpuBefore) * 1e6) / Math.max(1, result.requests.total);
     const received = (await deliveriesReceived()) - receivedBefore;
     const bad = result.non2xx + result.errors + result.timeouts;
     if (bad > 0)
@@ -446,6 +462,8 @@ for (let round = 1; round <= ROUNDS; round++) {
       p99_ms: Number(percentile(latencies, 99).toFixed(2)),
       ratio_to_ceiling: Number((rps / ceiling).toFixed(3)),
       ratio_to_reference: referenceRatio(round, scenario.name, rps),
+      server_cpu_us_per_request: Math.round(cpuUs),
+      cpu_ratio_to_reference: cpuRatio(round, scenario.name, cpuUs),
       single_connection_p50_ms: Number(percentile(single.latencies, 50).toFixed(2)),
       single_connection_p99_ms: Number(percentile(single.latencies, 99).toFixed(2)),
       ...(scenario.before ? { deliveries_received_during_load: received } : {}),
@@ -453,6 +471,90 @@ for (let round = 1; round <= ROUNDS; round++) {
     });
   }
 }
+// ---- scale-out: several instances on one PostgreSQL database, each held to a share of a CPU ----
+const CPU_CGROUPS = '/sys/fs/cgroup/cpu';
+const scaleOutRows: Record<string, unknown>[] = [];
+let scaleOutNote = '';
+if (engine === 'postgres' && chosen('scale-out')) {
+  if (!existsSync(join(CPU_CGROUPS, 'cgroup.procs'))) {
+    scaleOutNote = `scale-out: not measured (no cgroup v1 cpu controller at ${CPU_CGROUPS}; it needs root)`;
+  } else {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const { cpu, instances } of [
+        { cpu: 0.4, instances: 2 },
+        { cpu: 0.2, instances: 4 },
+      ]) {
+        const one = await instancesUnderLoad(1, cpu);
+        const many = await instancesUnderLoad(instances, cpu);
+        scaleOutRows.push({
+          round,
+          scenario: `scale-out: list by email, ${instances} instances / 1, ${cpu} CPU each`,
+          cpu_per_instance: cpu,
+          instances,
+          one_instance_requests_per_s: Math.round(one),
+          requests_per_s: Math.round(many),
+          ratio_to_one_instance: Number((many / one).toFixed(3)),
+        });
+      }
+    }
+  }
+}
+
+/**
+ * `count` more Roster processes on the bench's database, each in a cgroup of
+ * its own capped at `cpu` of one core (cfs quota), each driven by a load
+ * generator of its own (an autocannon of this process) with the list-by-email
+ * requests: their req/s together.
+ */
+async function instancesUnderLoad(count: number, cpu: number): Promise<number> {
+  process.stderr.write(`bench: scale-out: ${count} instance${count === 1 ? '' : 's'} at ${cpu} CPU each\n`);
+  const started: { child: ChildProcess; url: string; group: string }[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const group = join(CPU_CGROUPS, `roster-bench-${process.pid}-${i}`);
+      mkdirSync(group, { recursive: true });
+      writeFileSync(join(group, 'cpu.cfs_period_us'), '100000');
+      writeFileSync(join(group, 'cpu.cfs_quota_us'), String(Math.round(cpu * 100_000)));
+      const instance = await start(['--max-semi-space-size=4', 'dist/server.js'], { ROSTER_PORT: '0' });
+      writeFileSync(join(group, 'cgroup.procs'), String(instance.child.pid));
+      started.push({ ...instance, group });
+    }
+    const drive = (seconds: number) =>
+      Promise.all(
+        started.map(({ url }) =>
+          autocannon({
+            url,
+            connections: CONNECTIONS,
+            duration: seconds,
+            headers: { authorization: `Bearer ${token}` },
+            requests: [
+              {
+                setupRequest: (request: Record<string, unknown>) => ({
+                  ...request,
+                  path: `/api/v1/users?email=${encodeURIComponent(pick(targets).email!)}`,
+                }),
+              },
+            ],
+          }),
+        ),
+      );
+    await drive(WARMUP);
+    const results = await drive(DURATION);
+    for (const result of results) {
+      if (result.non2xx + result.errors + result.timeouts > 0)
+        fail(`scale-out: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    }
+    return results.reduce((sum, result) => sum + result.requests.total, 0) / DURATION;
+  } finally {
+    for (const { child } of started) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    for (const { group } of started) rmdirSync(group);
+  }
+}
+
 const rssEnd = rssMb(roster.child.pid!);
 // Without a PATCH scenario, every scenario read.
 if (rssAfterReads === 0) rssAfterReads = rssEnd;
@@ -474,6 +576,7 @@ const report = {
   server_rss_mb_after_reads: Number(rssAfterReads.toFixed(1)),
   server_rss_mb_at_end: Number(rssEnd.toFixed(1)),
   scenarios: rows,
+  scale_out: scaleOutRows,
 };
 const file = join(resultsDir, `bench-${stamp}.json`);
 writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
@@ -486,6 +589,8 @@ const header = [
   'p99 ms',
   'x ceiling',
   'x reference',
+  'CPU µs/req',
+  'x reference CPU',
   '1-conn p50 ms',
   '1-conn p99 ms',
 ];
@@ -498,6 +603,8 @@ const lines = rows.map((r) =>
     r.p99_ms,
     r.ratio_to_ceiling,
     r.ratio_to_reference ?? '',
+    r.server_cpu_us_per_request,
+    r.cpu_ratio_to_reference ?? '',
     r.single_connection_p50_ms,
     r.single_connection_p99_ms,
   ].map(String),
@@ -513,11 +620,22 @@ process.stdout.write(
     ...lines.map(format),
     ...patchRatio(),
     ...referenceSummary(),
+    ...scaleOutRows.map(
+      (r) =>
+        `round ${r.round}: ${r.scenario}: ${r.requests_per_s} / ${r.one_instance_requests_per_s} req/s = ${r.ratio_to_one_instance}`,
+    ),
+    ...(scaleOutNote ? [scaleOutNote] : []),
     `seeding: ${seedSeconds.toFixed(1)} s; server RSS after the read scenarios: ${rssAfterReads.toFixed(0)} MB, at the end: ${rssEnd.toFixed(0)} MB`,
     `written to ${file}`,
     '',
   ].join('\n'),
 );
+function medianOf(sorted: number[]): number {
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2
+    ? sorted[(sorted.length - 1) / 2]!
+    : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+}
 /** The median over the rounds of each ratio to the minimal reference. */
 function referenceSummary(): string[] {
   const names = [...new Set(rows.filter((r) => r.ratio_to_reference !== null).map((r) => String(r.scenario)))];
@@ -530,7 +648,11 @@ function referenceSummary(): string[] {
       ratios.length % 2
         ? ratios[(ratios.length - 1) / 2]!
         : (ratios[ratios.length / 2 - 1]! + ratios[ratios.length / 2]!) / 2;
-    return `${name} / minimal reference: ${ratios.map((r) => r.toFixed(3)).join(', ')} (median ${median.toFixed(3)} over ${ratios.length} round${ratios.length === 1 ? '' : 's'})`;
+    const cpu = rows
+      .filter((r) => r.scenario === name && r.cpu_ratio_to_reference !== null)
+      .map((r) => Number(r.cpu_ratio_to_reference))
+      .sort((a, b) => a - b);
+    return `${name} / minimal reference: req/s ${ratios.map((r) => r.toFixed(3)).join(', ')} (median ${median.toFixed(3)} over ${ratios.length} round${ratios.length === 1 ? '' : 's'}); reference CPU per request / Roster's: ${cpu.map((r) => r.toFixed(3)).join(', ')} (median ${medianOf(cpu).toFixed(3)})`;
   });
 }
 function patchRatio(): string[] {
