@@ -609,6 +609,18 @@ const lines = rows.map((r) =>
     r.single_connection_p99_ms,
   ].map(String),
 );
+// The scale-out runs in the same table: req/s of the instances together, and their ratio to one.
+for (const r of scaleOutRows) {
+  lines.push(
+    [
+      r.round,
+      `${r.scenario} (one: ${r.one_instance_requests_per_s} req/s, x ${r.ratio_to_one_instance})`,
+      r.requests_per_s,
+    ]
+      .map(String)
+      .concat(Array(header.length - 3).fill('')),
+  );
+}
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
 const format = (cells: string[]) =>
   `| ${cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
