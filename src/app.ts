@@ -142,7 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     webhooks,
     device,
   } = services;
-  await runInBackground(app, deps, { events, feed, webhooks, metrics });
+  await runInBackground(app, deps, { events, feed, webhooks, users, metrics });
   const requireAuth = authenticate(auth);
 
   await app.register(healthRoutes, {
@@ -170,15 +170,16 @@ const PRUNE_EVERY_MS = 3600 * 1000;
 
 /**
  * What an app runs beside its requests: the feed's watch of the database, the
- * webhook delivery worker, the pruning of old events. All of it stops when
+ * webhook delivery worker, the pruning of old events (and the folding of the
+ * account count's deltas). All of it stops when
  * the app closes; long polls answer as soon as closing begins.
  */
 async function runInBackground(
   app: FastifyInstance,
   deps: AppDeps,
-  parts: Pick<Services, 'events' | 'feed' | 'webhooks'> & { metrics: Metrics },
+  parts: Pick<Services, 'events' | 'feed' | 'webhooks' | 'users'> & { metrics: Metrics },
 ): Promise<void> {
-  const { events, feed, webhooks, metrics } = parts;
+  const { events, feed, webhooks, users, metrics } = parts;
   if (deps.watch) {
     const watch = deps.watch;
     await feed.watch((onChange) => watch(EVENTS_CHANNEL, onChange));
@@ -194,8 +195,12 @@ async function runInBackground(
   // Woken by every commit with events: this instance's at once, other instances' through the
   // feed's watch of the database (and by polling, every second).
   feed.onWake(() => worker.wake());
-  const prune = () =>
-    events.prune(deps.config.eventsRetentionDays).catch((error) => app.log.error({ err: error }, 'pruning events'));
+  const prune = async () => {
+    await events
+      .prune(deps.config.eventsRetentionDays)
+      .catch((error) => app.log.error({ err: error }, 'pruning events'));
+    await users.foldCount().catch((error) => app.log.error({ err: error }, 'folding the account count'));
+  };
   let pruner: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     worker.start();

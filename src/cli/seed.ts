@@ -129,6 +129,7 @@ export async function seedUsers(handle: DatabaseHandle, count: number, progress:
     throw error;
   }
   await analyze(handle.db, 'users');
+  await new UsersRepository(handle.db).foldCount();
   return { first, count };
 }
 

@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006_events_and_webhooks.js';
 import * as m0007 from './migrations/0007_outbox_index.js';
 import * as m0008 from './migrations/0008_device_logins.js';
 import * as m0009 from './migrations/0009_webhook_queue.js';
+import * as m0010 from './migrations/0010_user_count.js';
 
 /** Every migration, in order. One set serves both engines. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_outbox_index': m0007,
   '0008_device_logins': m0008,
   '0009_webhook_queue': m0009,
+  '0010_user_count': m0010,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

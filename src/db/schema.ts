@@ -252,6 +252,12 @@ export interface Database {
   events: EventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  user_count: UserCountTable;
+}
+
+/** The number of accounts, kept by triggers: the sum of `delta` (one row on SQLite; deltas on PostgreSQL). */
+export interface UserCountTable {
+  delta: number | string;
 }
 
 export type UserRow = {

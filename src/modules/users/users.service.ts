@@ -62,6 +62,11 @@ export class UsersService {
     private readonly events: EventsService,
   ) {}
 
+  /** Keeps the account count compact (the pruner calls it now and then). */
+  foldCount(): Promise<void> {
+    return this.unit.repos.users.foldCount();
+  }
+
   /** A page of the accounts the caller may see, and their total when asked for. */
   async list(principal: Principal, options: ListOptions): Promise<{ users: PublicUserRecord[]; total?: number }> {
     const { scope } = await this.access.userScope(principal);
