@@ -64,12 +64,15 @@ const LIST_PAGE = compiledPerShape(
   },
 );
 
+/** The keys a search prefix matches: the lower-cased username, email and name, each indexed. */
+const SEARCH_KEYS = ['users.username_lower', 'users.email_lower', 'users.name_lower'] as const;
+
 /**
  * How many usernames, emails and names start with a prefix, each counted on
  * its index up to a cap (parameters: low, high, cap, three times).
  */
 const PREFIX_KEYS = compiledOnce((db) => {
-  const capped = (column: 'username_lower' | 'email_lower' | 'name_lower') =>
+  const capped = (column: (typeof SEARCH_KEYS)[number]) =>
     db
       .selectFrom(
         db
@@ -81,11 +84,8 @@ const PREFIX_KEYS = compiledOnce((db) => {
           .as('r'),
       )
       .select((eb) => eb.fn.countAll().as('n'));
-  return db.selectNoFrom([
-    capped('username_lower').as('n0'),
-    capped('email_lower').as('n1'),
-    capped('name_lower').as('n2'),
-  ]);
+  const [username, email, name] = SEARCH_KEYS;
+  return db.selectNoFrom([capped(username).as('n0'), capped(email).as('n1'), capped(name).as('n2')]);
 });
 
 /** How many accounts there are: the sum of the deltas the triggers of migration 0010 keep. */
@@ -267,7 +267,7 @@ export class UsersRepository {
     const sqlite = engineOf(this.db as Kysely<unknown>) === 'sqlite';
     return (eb) =>
       eb.or(
-        (['users.username_lower', 'users.email_lower', 'users.name_lower'] as const).map((column) => {
+        SEARCH_KEYS.map((column) => {
           // `+column` in SQLite, `column || ''` in PostgreSQL: the same value, no index.
           const value = sqlite ? sql<string>`+${sql.ref(column)}` : sql<string>`(${sql.ref(column)} || '')`;
           return eb.and([eb(value, '>=', low), eb(value, '<', high)]);
@@ -302,9 +302,8 @@ export class UsersRepository {
     let branches = scope.kind === 'all' ? [base()] : visibility(scope).map((condition) => base().where(condition));
     if (filters.search !== undefined) {
       const [low, high] = prefixRange(filters.search.toLowerCase());
-      const columns = ['users.username_lower', 'users.email_lower', 'users.name_lower'] as const;
       branches = branches.flatMap((branch) =>
-        columns.map((column) => branch.where(column, '>=', low).where(column, '<', high)),
+        SEARCH_KEYS.map((column) => branch.where(column, '>=', low).where(column, '<', high)),
       );
     }
     return branches.slice(1).reduce((union, branch) => union.union(branch), branches[0]!);
